@@ -1,0 +1,98 @@
+"""Application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_settings
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# Every module that declares models, so the metadata (and Alembic) sees them all.
+MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from app.core.security import load_or_create_secret_key, set_security_headers
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+    app.after_request(set_security_headers)
+    app.after_request(_commit_request)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.core.i18n import select_locale
+    from app.core.jobs import init_jobs
+
+    for module in MODEL_MODULES:
+        __import__(module)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["locale_code"] = select_locale
+    limiter.init_app(app)
+    init_jobs(app)
+
+    from app.api import api
+
+    api.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api.views import blp as api_blp
+    from app.core.views import bp as core_bp
+    from app.org.blueprint import auth_bp, org_bp
+
+    for blueprint in (core_bp, auth_bp, org_bp):
+        app.register_blueprint(blueprint)
+
+    from app.api import api
+
+    api.register_blueprint(api_blp)
+    csrf.exempt(api_blp)  # the API authenticates with bearer tokens, never cookies
+
+
+def _commit_request(response):
+    """The one place a request's work is committed (views and services only flush)."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

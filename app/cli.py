@@ -1,0 +1,132 @@
+"""The `lms` command: every `flask` command plus the product's own."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.extensions import db
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """Rural distance-education LMS."""
+
+
+@click.command("init")
+@click.option("--admin", "admin_username", help="Username of the administrator to create.")
+@click.option("--password", help="Administrator password (prompted when omitted).")
+@with_appcontext
+def init_command(admin_username: str | None, password: str | None) -> None:
+    """Create the instance folder and secret key, migrate the database to head, add an admin."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from app.org import services
+    from app.org.choices import Role
+    from app.org.models import Account
+
+    upgrade()
+    click.echo(f"Instance folder: {current_app.instance_path}")
+    click.echo("Database is at the latest schema.")
+    has_admin = db.session.scalar(select(Account.id).where(Account.role == Role.ADMIN).limit(1))
+    if admin_username is None and has_admin:
+        return
+    if admin_username is None:
+        admin_username = click.prompt("Administrator username", default="admin")
+    existing = db.session.scalar(select(Account).where(Account.username == admin_username))
+    if existing is not None:
+        click.echo(f"Account {admin_username} already exists; left unchanged.")
+        return
+    if password is None:
+        password = click.prompt("Administrator password", hide_input=True, confirmation_prompt=True)
+    try:
+        services.create_account(username=admin_username, role=Role.ADMIN, password=password,
+                                display_name=admin_username)
+    except services.OrgError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Administrator {admin_username} created.")
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the demo logins as JSON on stdout.")
+@with_appcontext
+def demo_command(as_json: bool) -> None:
+    """Load the demo county (idempotent) and print every demo login."""
+    from app.demo import load_demo
+
+    logins = load_demo()
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps([login.as_dict() for login in logins], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'username':<20} {'password':<16} {'role':<10} unit")
+    for login in logins:
+        click.echo(f"{login.username:<20} {login.password:<16} {login.role:<10} {login.unit}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-jobs", is_flag=True, help="Do not run the embedded job consumer (use `lms worker`).")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, no_jobs: bool) -> None:
+    """Serve the app with waitress and run the background-job consumer in the same process."""
+    from waitress import serve
+
+    from app.core.jobs import make_consumer
+
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    consumer = None
+    if not no_jobs:
+        consumer = make_consumer(app, embedded=True)
+        consumer.start()
+        click.echo(f"Background jobs: embedded consumer ({'Redis' if app.config['REDIS_URL'] else 'SQLite'} queue)")
+    click.echo(f"Serving on http://{host}:{port}")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="lms")
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+@click.command("worker")
+@click.option("--workers", default=None, type=int, help="Worker threads (default LMS_JOB_WORKERS or 2).")
+@with_appcontext
+def worker_command(workers: int | None) -> None:
+    """Run a background-job consumer alone (scale-out: one or more per machine)."""
+    from app.core.jobs import make_consumer
+
+    app = current_app._get_current_object()
+    if workers:
+        app.config["JOBS_WORKERS"] = workers
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["JOBS_EAGER"]:
+        raise click.ClickException("JOBS_EAGER is set: jobs run inline, there is nothing to consume.")
+    click.echo(f"Worker consuming from {'Redis' if app.config['REDIS_URL'] else 'SQLite'} queue", err=True)
+    make_consumer(app, embedded=False).run()
+
+
+def register_commands(app) -> None:
+    from app.api.cli import tokens_group
+    from app.org.cli import members_group
+
+    for command in (init_command, demo_command, serve_command, worker_command, members_group, tokens_group):
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

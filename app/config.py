@@ -1,0 +1,71 @@
+"""Settings read from LMS_* environment variables.
+
+Every default works on one township PC with no extra services: SQLite in the
+instance folder, media in ./media, the job queue in a SQLite file, rate limits
+in memory. Setting LMS_DATABASE_URL / LMS_REDIS_URL moves the same code onto
+PostgreSQL and Redis.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def load_settings(overrides: dict | None = None) -> dict:
+    """Return the configuration mapping for create_app.
+
+    `overrides` (tests, embedding) win over the environment.
+    """
+    overrides = dict(overrides or {})
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None) or _env("LMS_INSTANCE_PATH", "instance")
+    ).resolve()
+    redis_url = overrides.get("REDIS_URL", _env("LMS_REDIS_URL"))
+
+    settings = {
+        "INSTANCE_PATH": str(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _env(
+            "LMS_DATABASE_URL", f"sqlite:///{instance_path / 'lms.sqlite3'}"
+        ),
+        "MEDIA_ROOT": str(Path(_env("LMS_MEDIA_ROOT", "media")).resolve()),
+        "REDIS_URL": redis_url,
+        # Jobs: SqliteHuey file in the instance folder unless Redis is configured.
+        "JOBS_SQLITE_PATH": str(instance_path / "jobs.sqlite3"),
+        "JOBS_EAGER": False,
+        "JOBS_WORKERS": _env_int("LMS_JOB_WORKERS", 2),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": _env("LMS_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": _env("LMS_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("LMS_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env("LMS_SECURE_COOKIES", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,  # a terminal page may stay open all evening
+        "MAX_CONTENT_LENGTH": _env_int("LMS_MAX_FORM_BYTES", 20 * 1024 * 1024),
+        "ROSTER_MAX_BYTES": _env_int("LMS_ROSTER_MAX_BYTES", 10 * 1024 * 1024),
+        "ROSTER_MAX_ROWS": _env_int("LMS_ROSTER_MAX_ROWS", 50_000),
+        "PEOPLE_PER_PAGE": 50,
+        "API_TITLE": "Rural LMS API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    settings.update(overrides)
+    return settings

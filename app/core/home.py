@@ -1,0 +1,29 @@
+"""What the home page shows each role: small read-only summaries."""
+from __future__ import annotations
+
+from app.core.jobs import Job, JobStatus, jobs_visible_to
+from app.extensions import db
+from app.org import queries
+from app.org.choices import Role
+
+
+def recent_jobs_for(account, limit: int = 5) -> list[Job]:
+    statement = jobs_visible_to(account).where(Job.account_id == account.id)
+    return list(db.session.scalars(statement.order_by(Job.id.desc()).limit(limit)))
+
+
+def panels_for(account) -> dict:
+    role = account.role_enum
+    panels: dict = {"role": role}
+    if role in (Role.ORGANISER, Role.ADMIN, Role.TRAINER):
+        tree = queries.unit_tree_for(account)
+        panels["units"] = tree
+        panels["people_total"] = sum(node["people"] for node in tree)
+        panels["jobs"] = recent_jobs_for(account)
+        panels["jobs_running"] = [j for j in panels["jobs"] if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
+    if role == Role.MEMBER:
+        panels["person"] = account.person
+        panels["has_pin"] = account.pin_hash is not None
+    if role == Role.TERMINAL:
+        panels["site"] = account.site
+    return panels

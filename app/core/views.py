@@ -1,0 +1,33 @@
+"""Home page by role, language switch, job status."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app.core import home as home_panels
+from app.core.jobs import get_job_or_404
+from app.org.auth_views import _safe_next
+
+bp = Blueprint("core", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/core")
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render_template("core/home.html", panels=home_panels.panels_for(current_user))
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = code
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.route("/jobs/<int:job_id>")
+@login_required
+def job_status(job_id: int):
+    job = get_job_or_404(current_user, job_id)
+    return render_template("core/job.html", job=job)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("Username or phone"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Stay logged in on this device"))
+    submit = SubmitField(_l("Log in"))
+
+
+class ActivateForm(FlaskForm):
+    identifier = StringField(_l("Phone number or login name on your slip"),
+                             validators=[DataRequired(), Length(max=64)])
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=20)])
+    password = PasswordField(_l("New password (at least 6 characters)"),
+                             validators=[DataRequired(), Length(min=6, max=200)])
+    pin = StringField(_l("PIN for roll call (4-6 digits, optional)"),
+                      validators=[Optional(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
+    submit = SubmitField(_l("Activate"))
+
+
+class PinForm(FlaskForm):
+    pin = PasswordField(_l("New PIN (4-6 digits)"),
+                        validators=[DataRequired(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
+    submit = SubmitField(_l("Save PIN"))
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Add unit"))
+
+
+class SiteForm(FlaskForm):
+    unit_id = SelectField(_l("Village branch"), coerce=int, validators=[DataRequired()])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Add activity room"))
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(_l("Roster file (.xlsx or .csv)"), validators=[FileRequired()])
+    submit = SubmitField(_l("Check the file"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST-only actions: it carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

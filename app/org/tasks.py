@@ -1,0 +1,2 @@
+"""Jobs of the organisation domain."""
+from __future__ import annotations
