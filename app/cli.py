@@ -120,11 +120,29 @@ def worker_command(workers: int | None) -> None:
     make_consumer(app, embedded=False).run()
 
 
+@click.group("i18n")
+def i18n_group() -> None:
+    """Translation catalogs (source strings are English; zh_CN is the default UI)."""
+
+
+@i18n_group.command("update")
+@click.option("--locale", default="zh_Hans_CN", show_default=True)
+def i18n_update(locale: str) -> None:
+    """Extract strings, merge app/translations/fragments/*.po, write and compile the catalog."""
+    from app.core.i18n import update_catalog
+
+    missing = update_catalog(locale)
+    for message_id in missing:
+        click.echo(f"untranslated: {message_id}", err=True)
+    click.echo(f"{locale}: {len(missing)} untranslated")
+
+
 def register_commands(app) -> None:
     from app.api.cli import tokens_group
     from app.org.cli import members_group
 
-    for command in (init_command, demo_command, serve_command, worker_command, members_group, tokens_group):
+    for command in (init_command, demo_command, serve_command, worker_command, members_group, tokens_group,
+                    i18n_group):
         app.cli.add_command(command)
 
 

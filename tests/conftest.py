@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from flask.testing import FlaskClient
+
 from app import create_app
 from app.extensions import db
 
@@ -89,6 +91,7 @@ def make_app(migrated_database, tmp_path):
 
     def factory(**extra):
         app = create_app(_test_config(migrated_database, tmp_path, **extra))
+        app.test_client_class = IsolatedClient
         apps.append(app)
         return app
 
@@ -97,6 +100,23 @@ def make_app(migrated_database, tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh app context, as in production.
+
+    Without this, requests reuse the test's own app context: `g`, the logged-in
+    user and the database session would leak from one request to the next.
+    The test's session is committed before each request (so the request sees the
+    test's data) and after it (so the test sees the request's writes).
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.commit()
+        return response
 
 
 @pytest.fixture

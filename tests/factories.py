@@ -1,6 +1,7 @@
 """Callable factories for every model. They flush; the test commits when it needs to."""
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,8 +33,16 @@ def create_person(unit: Unit, name: str | None = None, category: PersonCategory 
                                   cadre_roles=list(cadre_roles), phone=phone, **fields)
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    # The KDF is deliberately slow; hash each test password once per run.
+    return services.hash_secret(password)
+
+
 def create_account(username: str, role: Role, unit: Unit | None, password: str = PASSWORD, **kwargs) -> Account:
-    return services.create_account(username=username, role=role, password=password, scope_unit=unit, **kwargs)
+    account = services.create_account(username=username, role=role, scope_unit=unit, **kwargs)
+    account.password_hash = _password_hash(password)
+    return account
 
 
 @dataclass

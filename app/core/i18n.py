@@ -13,3 +13,65 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# --- catalog maintenance (`lms i18n ...`) ------------------------------------
+# Source strings are English msgids; the zh_CN catalog makes Chinese the default UI.
+# Flask-Babel expands "zh_CN" to the CLDR name zh_Hans_CN, so the catalog folder uses that.
+
+APP_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent
+TRANSLATIONS_DIR = APP_DIR / "translations"
+EXTRACT_METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+EXTRACT_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def extract_messages():
+    """The template catalog of every translatable string in app/."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    template = Catalog(project="rural-lms", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(APP_DIR), EXTRACT_METHODS, keywords=EXTRACT_KEYWORDS, strip_comment_tags=True
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def _po_path(locale: str):
+    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+def read_catalog(locale: str):
+    from babel.messages.pofile import read_po
+
+    path = _po_path(locale)
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def update_catalog(locale: str = "zh_Hans_CN") -> list[str]:
+    """Sync the PO file with the source, fold in fragments, compile the MO; return untranslated ids."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po, write_po
+
+    catalog = read_catalog(locale)
+    catalog.update(extract_messages(), no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    fragments = sorted((TRANSLATIONS_DIR / "fragments").glob("*.po"))
+    for fragment_path in fragments:
+        with fragment_path.open("rb") as handle:
+            fragment = read_po(handle, locale=locale)
+        for message in fragment:
+            if message.id and message.string and message.id in catalog:
+                if not catalog[message.id].string:
+                    catalog[message.id].string = message.string
+    with _po_path(locale).open("wb") as handle:
+        write_po(handle, catalog, width=0, omit_header=False, sort_output=True, no_location=True)
+    with _po_path(locale).with_suffix(".mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    return untranslated(catalog)
+
+
+def untranslated(catalog) -> list[str]:
+    return [message.id for message in catalog if message.id and not message.string]
