@@ -1,0 +1,88 @@
+"""API tokens: issue, revoke, authenticate. Flush, never commit."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.api.models import ApiToken
+from app.core.model_base import utcnow
+from app.extensions import db
+from app.org.models import Account
+
+TOKEN_PREFIX = "lms_"
+DISPLAY_PREFIX_LENGTH = 12  # "lms_" and 8 random characters: enough to tell tokens apart
+MAX_NAME_LENGTH = 100
+# last_used_at is informational; writing it on every request would turn every read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(ValueError):
+    """A refusal with a message for the operator."""
+
+
+def create_token(account: Account, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `account`; the plaintext is returned once and never stored."""
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise TokenError(f"The token name is longer than {MAX_NAME_LENGTH} characters.")
+    if not account.is_enabled:
+        raise TokenError(f"Account {account.username} is disabled.")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        account=account,
+        name=name,
+        token_hash=ApiToken.hash_token(plaintext),
+        prefix=plaintext[:DISPLAY_PREFIX_LENGTH],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plaintext
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def list_tokens_for(account: Account) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id)
+    ))
+
+
+def get_account_by_username(username: str) -> Account | None:
+    return db.session.scalar(select(Account).where(Account.username == username.strip()))
+
+
+def bearer_token_from(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (scheme case-insensitive)."""
+    if not header:
+        return None
+    scheme, _sep, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def authenticate_bearer(header: str | None) -> Account | None:
+    """The account behind a valid, unrevoked token of an enabled account; None otherwise."""
+    plaintext = bearer_token_from(header)
+    if plaintext is None:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(plaintext)))
+    if token is None or token.is_revoked or not token.account.is_enabled:
+        return None
+    now = utcnow()
+    last_used = _aware(token.last_used_at)
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+    return token.account
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite returns naive datetimes (stored as UTC)
+        return moment.replace(tzinfo=utcnow().tzinfo)
+    return moment
