@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.api.models import ApiToken
-from app.core.model_base import utcnow
+from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Account
 
@@ -76,13 +76,8 @@ def authenticate_bearer(header: str | None) -> Account | None:
     if token is None or token.is_revoked or not token.account.is_enabled:
         return None
     now = utcnow()
-    last_used = _aware(token.last_used_at)
+    last_used = as_utc(token.last_used_at)
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.account
 
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite returns naive datetimes (stored as UTC)
-        return moment.replace(tzinfo=utcnow().tzinfo)
-    return moment

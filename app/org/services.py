@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.core.model_base import utcnow
+from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory, Role, UnitLevel
 from app.org.models import Account, Person, PersonCadreRole, Site, Unit
@@ -189,9 +189,7 @@ def issue_activation_code(account: Account) -> str:
 def check_activation_code(account: Account, code: str) -> bool:
     if not account.activation_code_hash or account.is_activated:
         return False
-    expires = account.activation_expires_at
-    if expires is not None and expires.tzinfo is None:  # SQLite returns naive datetimes
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
+    expires = as_utc(account.activation_expires_at)
     if expires is not None and expires < utcnow():
         return False
     salt, _digest = account.activation_code_hash.split("$", 1)
