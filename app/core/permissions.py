@@ -13,7 +13,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "view_people": frozenset({Role.ORGANISER, Role.ADMIN, Role.TRAINER}),
     "manage_people": frozenset({Role.ORGANISER, Role.ADMIN}),
     "manage_units": frozenset({Role.ORGANISER, Role.ADMIN}),
-    "manage_accounts": frozenset({Role.ADMIN}),
+    "manage_accounts": frozenset({Role.ORGANISER, Role.ADMIN}),
 }
 
 

@@ -54,3 +54,21 @@ class ConfirmForm(FlaskForm):
     """A bare form for POST-only actions: it carries the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class AccountCreateForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64),
+                           Regexp(r"^[A-Za-z0-9_.@-]+$", message=_l("Use letters, digits and . _ - @ only."))])
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=50)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
+    site_id = SelectField(_l("Activity room (terminal accounts only)"), coerce=int, validators=[Optional()])
+    password = PasswordField(_l("Password (at least 6 characters)"), validators=[DataRequired(), Length(min=6, max=200)])
+    submit = SubmitField(_l("Create account"))
+
+
+class AccountEditForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=50)])
+    is_enabled = BooleanField(_l("Account may log in"))
+    new_password = PasswordField(_l("New password (leave empty to keep)"), validators=[Optional(), Length(min=6, max=200)])
+    submit = SubmitField(_l("Save"))

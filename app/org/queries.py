@@ -109,3 +109,28 @@ def unit_tree_for(account: Account) -> list[dict]:
         if parent:
             parent["people"] += nodes[unit.id]["people"]
     return roots
+
+
+def list_accounts_for(account: Account, role: str | None = None, query: str = "", page: int = 1, per_page: int = 50):
+    statement = scoped(Account, account).options(selectinload(Account.scope_unit))
+    if account.is_admin:
+        # Administrators have no scope unit of their own; show them too.
+        statement = select(Account).options(selectinload(Account.scope_unit))
+    if role:
+        statement = statement.where(Account.role == role)
+    text = query.strip()
+    if text:
+        statement = statement.where(or_(Account.username.contains(text, autoescape=True),
+                                        Account.display_name.contains(text, autoescape=True)))
+    return db.paginate(statement.order_by(Account.username), page=page, per_page=per_page, error_out=False)
+
+
+def get_account_or_404(account: Account, account_id: int) -> Account:
+    if account.is_admin:
+        found = db.session.get(Account, account_id)
+        if found is None:
+            from flask import abort
+
+            abort(404)
+        return found
+    return get_in_scope_or_404(Account, account_id, account)

@@ -118,6 +118,43 @@ def create_account(*, username: str, role: Role, password: str | None = None,
     return account
 
 
+def roles_assignable_by(account: Account) -> list[Role]:
+    """Organisers hand out logins inside their area; trainers and admins come from an admin."""
+    if account.is_admin:
+        return list(Role)
+    if account.role == Role.ORGANISER:
+        return [Role.MEMBER, Role.TERMINAL, Role.ORGANISER]
+    return []
+
+
+def create_managed_account(*, by: Account, username: str, role: Role, password: str,
+                           unit: Unit | None, site: Site | None, display_name: str = "") -> Account:
+    """An account created through the admin pages; `unit` and `site` are already scope-checked."""
+    if role not in roles_assignable_by(by):
+        raise OrgError(_("You may not create accounts with this role."))
+    if role == Role.ADMIN:
+        unit, site = None, None
+    elif role == Role.TERMINAL:
+        if site is None:
+            raise OrgError(_("A terminal account must be bound to a site."))
+        unit = site.unit  # a terminal sees what its branch sees
+    else:
+        site = None
+    if role != Role.ADMIN and unit is None:
+        raise OrgError(_("Every account except an administrator needs a unit."))
+    return create_account(username=username, role=role, password=password, scope_unit=unit, site=site,
+                          display_name=display_name)
+
+
+def update_account(account: Account, *, by: Account, display_name: str, is_enabled: bool) -> None:
+    if account.id == by.id and not is_enabled:
+        raise OrgError(_("You cannot disable your own account."))
+    account.display_name = display_name.strip() or account.username
+    if account.is_enabled and not is_enabled:
+        account.session_version = (account.session_version or 0) + 1  # log out everywhere
+    account.is_enabled = is_enabled
+
+
 def set_password(account: Account, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OrgError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
