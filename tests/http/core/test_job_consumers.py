@@ -214,3 +214,26 @@ def test_lms_serve_runs_jobs_with_its_embedded_consumer(world, migrated_database
     assert "embedded consumer" in output
     assert (tmp_path / "serve-instance" / "jobs.sqlite3").exists()
     assert db.session.scalar(select(func.count()).select_from(Person).where(Person.phone.like("137000000%"))) == 2
+
+
+def test_login_rate_limit_is_shared_through_redis(make_app, world, redis_url):
+    """Two web processes behind a balancer count failed logins together."""
+    first = make_app(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url, LOGIN_RATE_LIMIT="3 per minute",
+                     JOBS_EAGER=True).test_client()
+    second = make_app(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url, LOGIN_RATE_LIMIT="3 per minute",
+                      JOBS_EAGER=True).test_client()
+    statuses = []
+    for client in (first, second, first, second):
+        statuses.append(client.post("/login", data={"identifier": "org-a", "password": "bad",
+                                                     "csrf_token": csrf_token(client)}).status_code)
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_redis_settings_follow_lms_redis_url(monkeypatch, tmp_path):
+    from app.config import load_settings
+
+    monkeypatch.setenv("LMS_REDIS_URL", "redis://127.0.0.1:6390/2")
+    settings = load_settings({"INSTANCE_PATH": str(tmp_path)})
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6390/2"
+    monkeypatch.delenv("LMS_REDIS_URL")
+    assert load_settings({"INSTANCE_PATH": str(tmp_path)})["RATELIMIT_STORAGE_URI"] == "memory://"
