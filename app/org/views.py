@@ -92,8 +92,3 @@ def person_detail(person_id: int):
     person = queries.get_person_or_404(current_user, person_id)
     return render_template("org/person_detail.html", person=person,
                            show_full_id=current_user.is_admin)
-
-
-@require("manage_people")
-def roster_upload():
-    return render_template("org/roster_upload.html")
