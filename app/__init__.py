@@ -13,7 +13,7 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that declares models, so the metadata (and Alembic) sees them all.
-MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models")
+MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models")
 
 
 def create_app(config: dict | None = None) -> Flask:
