@@ -19,6 +19,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Flask, abort
+from flask_babel import lazy_gettext as _l
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import DateTime, ForeignKey, String, Text, event, or_, select, update
@@ -34,6 +35,12 @@ log = logging.getLogger(__name__)
 TASK_MODULES = ["app.org.tasks"]
 
 _job_app: Flask | None = None
+# kind -> label shown to people; each domain registers its kinds next to their tasks.
+JOB_KINDS: dict[str, Any] = {}
+
+
+def register_job_kind(kind: str, label) -> None:
+    JOB_KINDS[kind] = label
 
 
 class JobStatus:
@@ -69,6 +76,19 @@ class Job(UnitScoped, TimestampMixin, db.Model):
     @property
     def result(self) -> dict | None:
         return json.loads(self.result_json) if self.result_json else None
+
+    @property
+    def label(self):
+        return JOB_KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self):
+        return {
+            JobStatus.QUEUED: _l("Waiting"),
+            JobStatus.RUNNING: _l("Running"),
+            JobStatus.DONE: _l("Done"),
+            JobStatus.FAILED: _l("Failed"),
+        }.get(self.status, self.status)
 
     @property
     def is_finished(self) -> bool:
@@ -138,6 +158,7 @@ def _execute(job_id: int, fn: Callable[..., dict | None]) -> None:
         return
     job.status = JobStatus.DONE
     job.progress = 100
+    job.message = ""  # the last step's "working on…" text no longer applies
     job.result_json = json.dumps(result or {}, ensure_ascii=False)
     job.finished_at = utcnow()
     db.session.commit()

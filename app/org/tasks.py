@@ -4,11 +4,16 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from app.core.jobs import JobError, job_task, report_progress
+from flask_babel import lazy_gettext as _l
+
+from app.core.jobs import JobError, job_task, register_job_kind, report_progress
 from app.extensions import db
 from app.org import roster_import
 from app.org.models import Account
 from app.org.roster import RosterFileError
+
+
+register_job_kind("roster_import", _l("Roster import"))
 
 
 @job_task()
