@@ -28,8 +28,8 @@ def test_cards_show_each_point_with_cjk_text(tmp_path):
                                        str(output)], capture_output=True, check=True, text=True).stdout)
     assert abs(float(probe["format"]["duration"]) - duration) < 0.5
     assert {stream["codec_type"] for stream in probe["streams"]} == {"video", "audio"}
-    # Each card carries clearly more text than the title card (title + point + counter).
-    title_pixels = _text_pixels(_frame_rgb(output, 1))
-    for index in range(len(points)):
-        card_pixels = _text_pixels(_frame_rgb(output, TITLE_SECONDS + index * CARD_SECONDS + 2))
-        assert card_pixels > title_pixels > 0
+    # Every card shows text, and each shows something different.
+    frames = [_frame_rgb(output, 1)] + [_frame_rgb(output, TITLE_SECONDS + index * CARD_SECONDS + 2)
+                                        for index in range(len(points))]
+    assert all(_text_pixels(frame) > 20 for frame in frames)
+    assert len(set(frames)) == len(frames)
