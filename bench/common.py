@@ -48,7 +48,7 @@ def bench_app(kind: str):
                       "MEDIA_ROOT": f"{workdir}/media", "SECRET_KEY": "bench", "JOBS_EAGER": True})
     try:
         with app.app_context():
-            upgrade()
+            upgrade(revision="heads")
             yield app
             db.session.remove()
             db.engine.dispose()

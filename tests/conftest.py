@@ -65,7 +65,7 @@ def migrated_database(database_url, tmp_path_factory):
 
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("migrate")))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")  # same as "head" on main; lets work in progress carry a second branch
         db.engine.dispose()
     return database_url
 
