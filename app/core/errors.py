@@ -54,15 +54,14 @@ def handle_http_exception(exc: HTTPException):
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
-    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
 
 
 def handle_csrf_error(exc: CSRFError):
     message = _("The form has expired or was not sent from this site. Please reload the page and try again.")
     if wants_json():
         return jsonify(error_body(400, "csrf_failed", message)), 400
-    return render_template("errors/generic.html", status=400, message=message), 400
+    return render_template("errors/error.html", status=400, message=message), 400
 
 
 def handle_unexpected(exc: Exception):
