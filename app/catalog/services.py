@@ -195,6 +195,7 @@ def move_lesson(lesson: Lesson, offset: int) -> None:
     lessons[index], lessons[target] = lessons[target], lessons[index]
     for position, item in enumerate(lessons, start=1):
         item.position = position
+    lesson.course.lessons = lessons  # keep the loaded collection in the new order too
     _touch(lesson.course)
     db.session.flush()
 

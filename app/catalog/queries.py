@@ -1,0 +1,157 @@
+"""Scoped reads of the catalog.
+
+Two rules live here:
+- Managing (trainers, organisers, admins): a course is theirs to edit when its owner
+  unit is inside their scope (app.core.scope.scoped).
+- Learning (everyone): a published course is visible when one of its publications
+  targets the account's scope unit or one of that unit's ancestors ("/1/4/17/" ->
+  units 1, 4 and 17). Administrators, who have no scope unit, see every published
+  course. Drafts and archived courses are never visible to learners. This is THE
+  learner rule: pages, the API and media serving all call it.
+"""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import ColumnElement, exists, false, func, select, true
+from sqlalchemy.orm import selectinload
+
+from app.catalog.choices import CourseStatus
+from app.catalog.models import Category, Course, CoursePublication, Lesson
+from app.core.scope import get_in_scope_or_404, scoped
+from app.extensions import db
+
+CATALOG_PER_PAGE = 20
+MANAGE_PER_PAGE = 20
+
+
+def ancestor_unit_ids(path: str) -> list[int]:
+    """Ids on a materialised path, root first: "/1/4/17/" -> [1, 4, 17]."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def visible_condition(account) -> ColumnElement[bool]:
+    """SQL condition on Course: published and published to the account's unit or above it."""
+    published = Course.status == CourseStatus.PUBLISHED.value
+    if account.scope_unit is None:
+        return published if account.is_admin else false()
+    targets = ancestor_unit_ids(account.scope_unit.path)
+    published_here = exists().where(CoursePublication.course_id == Course.id,
+                                     CoursePublication.unit_id.in_(targets))
+    return published & published_here
+
+
+def normalise_query(text: str) -> str:
+    """What search compares: lower case without spaces ("Ma Ling Shu" -> "malingshu")."""
+    return "".join((text or "").split()).lower()
+
+
+def search_condition(text: str) -> ColumnElement[bool]:
+    needle = normalise_query(text)
+    if not needle:
+        return true()
+    return Course.search_text.contains(needle, autoescape=True)
+
+
+def list_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+def get_category_by_code(code: str | None) -> Category | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Category).where(Category.code == code))
+
+
+def get_category_or_404(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        abort(404)
+    return category
+
+
+def list_courses_for(account, category: Category | str | None = None, query: str = "", page: int = 1,
+                     per_page: int = CATALOG_PER_PAGE):
+    """Published courses the account may study, newest first, one page at a time."""
+    statement = (select(Course).where(visible_condition(account), search_condition(query))
+                 .options(selectinload(Course.category)))
+    if isinstance(category, str):
+        category = get_category_by_code(category)
+        if category is None:
+            statement = statement.where(false())
+    if category is not None:
+        statement = statement.where(Course.category_id == category.id)
+    statement = statement.order_by(Course.published_at.desc(), Course.id.desc())
+    return db.paginate(statement, page=page, per_page=per_page, max_per_page=200, error_out=False)
+
+
+def count_courses_for(account) -> int:
+    return db.session.scalar(select(func.count()).select_from(Course).where(visible_condition(account)))
+
+
+def get_visible_course_or_404(account, course_id: int) -> Course:
+    course = db.session.scalar(select(Course).where(Course.id == course_id, visible_condition(account)))
+    if course is None:
+        abort(404)
+    return course
+
+
+def get_visible_lesson_or_404(account, course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
+    course = get_visible_course_or_404(account, course_id)
+    return course, _lesson_of_or_404(course, lesson_id)
+
+
+def lesson_counts(course_ids: list[int]) -> dict[int, int]:
+    if not course_ids:
+        return {}
+    rows = db.session.execute(select(Lesson.course_id, func.count()).where(Lesson.course_id.in_(course_ids))
+                              .group_by(Lesson.course_id))
+    return dict(rows.all())
+
+
+# --- managing --------------------------------------------------------------------------------
+
+def list_managed_courses_for(account, status: str | None = None, page: int = 1, per_page: int = MANAGE_PER_PAGE):
+    """Courses owned by units in the account's scope (drafts, published and archived)."""
+    statement = scoped(Course, account).options(selectinload(Course.category), selectinload(Course.owner_unit))
+    if status:
+        statement = statement.where(Course.status == status)
+    statement = statement.order_by(Course.updated_at.desc(), Course.id.desc())
+    return db.paginate(statement, page=page, per_page=per_page, max_per_page=200, error_out=False)
+
+
+def count_managed_courses_by_status(account) -> dict[str, int]:
+    statement = scoped(Course, account, select(Course.status, func.count()).select_from(Course))
+    return dict(db.session.execute(statement.group_by(Course.status)).all())
+
+
+def get_managed_course_or_404(account, course_id: int) -> Course:
+    return get_in_scope_or_404(Course, course_id, account)
+
+
+def get_managed_lesson_or_404(account, course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
+    course = get_managed_course_or_404(account, course_id)
+    return course, _lesson_of_or_404(course, lesson_id)
+
+
+def _lesson_of_or_404(course: Course, lesson_id: int) -> Lesson:
+    for lesson in course.lessons:
+        if lesson.id == lesson_id:
+            return lesson
+    abort(404)
+
+
+def list_attachable_media_for(account, kind: str):
+    """Ready media of one kind (video, audio, document) in the account's scope, newest first."""
+    from app.media.models import Media, MediaStatus
+
+    statement = scoped(Media, account).where(Media.kind == kind, Media.status == MediaStatus.READY)
+    return list(db.session.scalars(statement.order_by(Media.id.desc()).limit(200)))
+
+
+def get_attachable_media_or_404(account, media_id: int, kinds: list[str]):
+    from app.media.models import Media, MediaStatus
+
+    media = get_in_scope_or_404(Media, media_id, account)
+    if media.kind not in kinds or media.status != MediaStatus.READY:
+        abort(404)
+    return media
