@@ -1,0 +1,94 @@
+"""Media API: upload a file (POST /api/v1/media) and follow its transcode (GET /api/v1/media/<id>).
+
+The same services as the upload page: app.media.services.ingest_file checks the file,
+stores it under an id-built key and queues the transcode. A refused file answers 422
+with the Chinese reason and leaves nothing stored.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import current_app, jsonify, request
+from marshmallow import Schema, fields
+
+from app.api.auth import api_account
+from app.api.schemas import ApiErrorSchema
+from app.api.views import blp, secured
+from app.core.errors import error_body
+from app.media import queries, services
+from app.media.presenter import media_as_json
+from app.media.probe import MediaRejected
+from app.media.uploads import _owner_unit
+
+
+class RenditionSchema(Schema):
+    label = fields.String(required=True, metadata={"example": "360p"})
+    width = fields.Integer(allow_none=True, metadata={"description": "Pixels as displayed"})
+    height = fields.Integer(allow_none=True, metadata={"description": "Pixels as displayed"})
+    bitrate = fields.Integer(allow_none=True, metadata={"description": "Bits per second, whole file"})
+    url = fields.String(required=True, metadata={"description": "Range-capable URL (session or token access)"})
+
+
+class MediaSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["queued", "processing", "ready", "failed"]})
+    progress = fields.Integer(required=True, metadata={"description": "0-100, from ffmpeg's progress output"})
+    error = fields.String(allow_none=True, metadata={"description": "Why it failed, in Chinese; null otherwise"})
+    kind = fields.String(required=True, metadata={"enum": ["video", "audio", "document"]})
+    duration = fields.Float(allow_none=True, metadata={"description": "Seconds"})
+    poster_url = fields.String(allow_none=True)
+    renditions = fields.List(fields.Nested(RenditionSchema), required=True)
+
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "description": "Video, audio or PDF; at most LMS_MAX_UPLOAD_BYTES"}},
+    }}},
+}
+
+
+@blp.route("/media", methods=["POST"])
+@secured("upload_media")
+@blp.doc(requestBody=UPLOAD_BODY)
+@blp.response(202, MediaSchema)
+# The schema, not a named component: 422's name differs between Python versions.
+@blp.alt_response(422, schema=ApiErrorSchema,
+                  description="The file was refused; error.message names the reason in Chinese")
+def upload_media():
+    """Upload one file (multipart field "file"); answers at once, the transcode runs in the background."""
+    request.max_content_length = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _refused("missing_file", "请在 file 字段上传一个文件。")
+    folder = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "api"
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f"{secrets.token_hex(16)}.upload"
+    account = api_account()
+    try:
+        upload.save(temporary)
+        media = services.ingest_file(temporary, original_name=upload.filename, owner_unit=_owner_unit(account),
+                                     uploaded_by=account)
+    except MediaRejected as rejected:
+        return _refused(rejected.code, rejected.message)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return media_as_json(media)
+
+
+@blp.route("/media/<int:media_id>")
+@secured("upload_media")
+@blp.response(200, MediaSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def media_detail(media_id: int):
+    """One media with its transcode status and renditions; 404 outside the caller's scope."""
+    return media_as_json(queries.get_managed_media_or_404(api_account(), media_id))
+
+
+def _refused(code: str, message: str):
+    response = jsonify(error_body(422, code, message))
+    response.status_code = 422
+    return response

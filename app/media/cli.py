@@ -1,0 +1,101 @@
+"""`lms media ...`: bulk loads of media files from the command line."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+@click.group("media")
+def media_group() -> None:
+    """Media files: bulk ingest."""
+
+
+def _unit(code: str | None, course):
+    from app.org.models import Unit
+
+    if code is not None:
+        unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+        if unit is None:
+            raise click.ClickException(f"No unit with code {code}.")
+        return unit
+    if course is not None:
+        return course.owner_unit
+    roots = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).limit(2)))
+    if len(roots) != 1:
+        raise click.ClickException("Say which unit owns the media with --unit CODE.")
+    return roots[0]
+
+
+@media_group.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", help="Append a lesson per file to the course with this short name.")
+@click.option("--unit", "unit_code", help="Unit owning the media (default: the course's, or the county).")
+@click.option("--wait", is_flag=True, help="Transcode here and now instead of queueing background jobs.")
+@with_appcontext
+def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: str | None, wait: bool) -> None:
+    """Check, store and queue (or with --wait, transcode) each FILE; refused files are named with the reason.
+
+    The files are copied, never moved; exits with status 1 when any file was refused.
+    """
+    from app.catalog.models import Course
+    from app.media import services
+    from app.media.models import Media
+    from app.media.probe import MediaRejected
+
+    course = None
+    if course_slug:
+        course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+        if course is None:
+            raise click.ClickException(f"No course with short name {course_slug}.")
+    unit = _unit(unit_code, course)
+    refused = 0
+    scratch = Path(tempfile.mkdtemp(prefix="lms-ingest-", dir=_incoming(current_app)))
+    try:
+        for path in files:
+            copy = scratch / "source"
+            shutil.copyfile(path, copy)  # ingest consumes its input; the operator's file stays
+            try:
+                media = services.ingest_file(copy, original_name=path.name, owner_unit=unit, course=course)
+            except MediaRejected as rejected:
+                refused += 1
+                click.echo(f"REFUSED {path.name}: {rejected.message}", err=True)
+                continue
+            pending = db.session.info.pop("enqueue_after_commit", []) if wait else []
+            db.session.commit()
+            if wait:
+                for task, job_id in pending:
+                    _run_with_retries(task, job_id)
+                db.session.expire_all()
+                media = db.session.get(Media, media.id)
+            status = media.status if media.error is None else f"{media.status}: {media.error}"
+            click.echo(f"{path.name}: media {media.id} ({media.kind}) {status}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if refused:
+        raise SystemExit(1)
+
+
+def _run_with_retries(task, job_id: int) -> None:
+    """Run a job here, retrying as the queue would (the task decides when to give up)."""
+    from app.core.jobs import RetryableJobError
+
+    while True:
+        try:
+            task.call_local(job_id)
+            return
+        except RetryableJobError:
+            continue
+
+
+def _incoming(app) -> Path:
+    folder = Path(app.config["MEDIA_ROOT"]) / "incoming" / "cli"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

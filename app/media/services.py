@@ -1,0 +1,251 @@
+"""Writes of the media domain: accepting a file, transcoding it, recovering stuck work.
+
+Every accepted file takes the same road, whatever brought it (resumable upload,
+plain form, API, `lms media ingest`): `ingest_file()` checks it (PDF magic, or the
+probe for audio and video), stores it under a key built from the new Media id
+("media/<id>/source", never the uploader's file name), creates the Media row,
+starts the transcode job and, when a course is given, appends a lesson.
+
+A refused file leaves nothing behind: no Media row, no lesson, no file. The
+caller gets MediaRejected with the Chinese reason to show as-is.
+
+Services flush, never commit; the job's own status writes go through short
+separate transactions (like app.core.jobs.report_progress) because the
+transcode runs for minutes outside any database transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import unicodedata
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.core.jobs import Job, JobError, JobStatus, RetryableJobError, report_progress, start_job
+from app.core.model_base import as_utc, utcnow
+from app.core.storage import Storage, storage_from_config
+from app.extensions import db
+from app.media.models import Media, MediaStatus, Rendition
+from app.media.probe import Limits, MediaRejected, ProbeResult, probe
+from app.media.transcode import TranscodeFailed, default_timeout, transcode_and_publish
+
+log = logging.getLogger(__name__)
+
+PDF_MAGIC = b"%PDF-"
+# Extra time past the transcode's own timeout before a running job counts as lost.
+STUCK_GRACE = timedelta(minutes=10)
+
+# Refusals that are not about the media itself (PDF checks); probe.py owns the rest.
+DOCUMENT_MESSAGES_ZH = {
+    "document_too_large": "文件太大：PDF 文档最大允许 {max_mb} MB。",
+    "document_truncated": "PDF 文件不完整：文件在上传或拷贝时被截断，请用完整的原文件重新上传。",
+}
+
+
+def media_limits() -> Limits:
+    return Limits.from_config(current_app.config)
+
+
+def media_storage() -> Storage:
+    return storage_from_config(current_app.config)
+
+
+def file_sha256(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def display_name(filename: str) -> str:
+    """The uploaded file's base name, for display only: no folders, no control characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
+    return name.strip()[:255]
+
+
+def lesson_title_for(filename: str) -> str:
+    """A lesson title from a file name: "马铃薯晚疫病_2023.mp4" -> "马铃薯晚疫病 2023"."""
+    stem = display_name(filename)
+    if "." in stem:
+        stem = stem.rsplit(".", 1)[0]
+    stem = re.sub(r"[_\s]+", " ", stem).strip(" .-")
+    return stem[:120] or "未命名"
+
+
+def _check_document(path: Path) -> None:
+    limit = current_app.config["MEDIA_DOCUMENT_MAX_BYTES"]
+    size = path.stat().st_size
+    if size > limit:
+        raise MediaRejected("document_too_large",
+                            DOCUMENT_MESSAGES_ZH["document_too_large"].format(max_mb=limit // (1024 * 1024)))
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 2048))
+        tail = handle.read()
+    if b"%%EOF" not in tail:
+        raise MediaRejected("document_truncated", DOCUMENT_MESSAGES_ZH["document_truncated"])
+
+
+def _is_pdf(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(PDF_MAGIC)) == PDF_MAGIC
+
+
+def ingest_file(path: Path | str, *, original_name: str, owner_unit, uploaded_by=None, course=None,
+                sha256: str | None = None, consume: bool = True) -> Media:
+    """Check, store and register one file; start its transcode; add a lesson to `course`.
+
+    `path` is a local file the caller no longer needs when `consume` is True: it is
+    deleted whatever happens (the stored copy lives under the media's own key).
+    Raises MediaRejected (nothing was stored) for a file we cannot use.
+    """
+    path = Path(path)
+    try:
+        if _is_pdf(path):
+            _check_document(path)
+            kind, probed = "document", None
+        else:
+            probed = probe(path, media_limits())
+            kind = probed.kind
+        media = Media(kind=kind, original_name=display_name(original_name), size=path.stat().st_size,
+                      sha256=sha256 or file_sha256(path), owner_unit_id=owner_unit.id,
+                      uploaded_by_id=uploaded_by.id if uploaded_by is not None else None)
+        if probed is None:
+            media.status, media.progress, media.mime = MediaStatus.READY, 100, "application/pdf"
+        else:
+            media.status, media.duration = MediaStatus.QUEUED, probed.duration
+            if probed.is_video:
+                media.width, media.height = probed.display_width, probed.display_height
+        db.session.add(media)
+        db.session.flush()
+        media.source_key = media_storage().put_file(path, f"media/{media.id}/source")
+    finally:
+        if consume:
+            path.unlink(missing_ok=True)
+    if probed is not None:
+        from app.media.tasks import transcode_media
+
+        job = start_job("transcode", transcode_media, account=uploaded_by, unit=owner_unit,
+                        payload={"media_id": media.id})
+        media.job_id = job.id
+    if course is not None:
+        from app.catalog.services import add_lesson
+
+        add_lesson(course, type=kind, title=lesson_title_for(original_name), media=media)
+    db.session.flush()
+    return media
+
+
+def discard_media_files(media: Media) -> None:
+    """Remove everything stored for this media (used when its row is deleted)."""
+    media_storage().delete_prefix(f"media/{media.id}")
+
+
+# --- the transcode job -----------------------------------------------------------------------
+
+def _set_media(media_id: int, **values) -> None:
+    """Write media status/progress at once, in its own short transaction (see report_progress)."""
+    with db.engine.begin() as connection:
+        connection.execute(update(Media).where(Media.id == media_id).values(**values))
+
+
+def run_transcode_job(job: Job, media_id: int) -> dict:
+    """Transcode one media's source into its ladder and record the result (the job commits).
+
+    Safe to run again: a ready media is left alone, and publishing replaces an earlier
+    attempt's ladder as a whole. A failure the file causes fails at once; a killed
+    ffmpeg is retried until MEDIA_TRANSCODE_ATTEMPTS tries were made.
+    """
+    media = db.session.get(Media, media_id)
+    if media is None:
+        raise JobError("媒体文件已被删除。")
+    if media.status == MediaStatus.READY:
+        return {"media_id": media.id, "skipped": True}
+    storage = media_storage()
+    source = storage.path_for(media.source_key) if media.source_key else None
+    if source is None or not source.exists():
+        _set_media(media_id, status=MediaStatus.FAILED, error="原始文件丢失，请重新上传。")
+        raise JobError("原始文件丢失，请重新上传。")
+    _set_media(media_id, status=MediaStatus.PROCESSING, progress=0, error=None, attempts=job.attempts)
+
+    def on_progress(percent: int) -> None:
+        report_progress(job, percent)
+        _set_media(media_id, progress=percent)
+
+    try:
+        probed: ProbeResult = probe(source, media_limits())
+        ladder = transcode_and_publish(source, probed, storage, f"media/{media_id}/ladder", on_progress,
+                                       scratch_root=_scratch_root())
+    except MediaRejected as rejected:
+        _set_media(media_id, status=MediaStatus.FAILED, error=rejected.message)
+        raise JobError(rejected.message) from None
+    except TranscodeFailed as failed:
+        log.warning("transcode of media %s failed (%s): %s", media_id, failed.code, failed.stderr_tail)
+        if failed.retryable and job.attempts < current_app.config["MEDIA_TRANSCODE_ATTEMPTS"]:
+            _set_media(media_id, status=MediaStatus.QUEUED, progress=0, error=None)
+            raise RetryableJobError(failed.message) from None
+        _set_media(media_id, status=MediaStatus.FAILED, error=failed.message)
+        raise JobError(failed.message) from None
+
+    media.renditions = [
+        Rendition(label=item["label"], width=item["width"] or None, height=item["height"] or None,
+                  bitrate=item["bitrate"], key=item["key"], size=item["size"],
+                  mime="audio/mp4" if item["label"] == "audio" else "video/mp4")
+        for item in ladder.renditions
+    ]
+    media.duration = ladder.duration
+    if probed.is_video:
+        media.width, media.height = probed.display_width, probed.display_height
+    media.poster_key = ladder.poster_key
+    media.status, media.progress, media.error = MediaStatus.READY, 100, None
+    media.attempts = job.attempts
+    media.mime = "video/mp4" if probed.is_video else "audio/mp4"
+    db.session.flush()
+    return {"media_id": media.id, "renditions": [item["label"] for item in ladder.renditions]}
+
+
+def _scratch_root() -> str:
+    """Scratch space beside the media root, so publishing is a rename on one filesystem."""
+    root = Path(current_app.config["MEDIA_ROOT"]) / ".scratch"
+    root.mkdir(parents=True, exist_ok=True)
+    return str(root)
+
+
+def recover_stuck_transcodes(now=None) -> list[int]:
+    """Re-queue transcodes whose worker died (a crash or restart while ffmpeg ran).
+
+    A transcode that still runs ends by itself within its timeout (transcode.py kills
+    ffmpeg after default_timeout(duration)); a job still "running" well past that has
+    lost its worker. Its job goes back to queued and is enqueued again after commit.
+    Returns the media ids re-queued.
+    """
+    from app.media.tasks import transcode_media
+
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Media, Job).join(Job, Job.id == Media.job_id)
+        .where(Media.status == MediaStatus.PROCESSING, Job.status == JobStatus.RUNNING)).all()
+    requeued = []
+    for media, job in rows:
+        started = as_utc(job.started_at) or as_utc(job.created_at)
+        if now - started < timedelta(seconds=default_timeout(media.duration or 0)) + STUCK_GRACE:
+            continue
+        job.status = JobStatus.QUEUED
+        media.status, media.progress = MediaStatus.QUEUED, 0
+        db.session.info.setdefault("enqueue_after_commit", []).append((transcode_media, job.id))
+        requeued.append(media.id)
+    db.session.flush()
+    return requeued
+
+
+def delete_local_file(path: Path | str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
