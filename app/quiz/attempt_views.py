@@ -1,0 +1,211 @@
+"""Taking a quiz: the quiz page, starting (also on a shared terminal for a member who enters
+a PIN), answering one question per page (terminal) or all on one page (phone), submitting,
+and the result with explanations.
+
+Every page works with JavaScript off; static/quiz/keys.js only adds number keys and Enter.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from app.core.permissions import can
+from app.extensions import limiter
+from app.org.choices import Role
+from app.org.services import check_pin
+from app.quiz import queries, services
+from app.quiz.forms import ConfirmForm, StartForm, TerminalStartForm
+from app.quiz.models import Attempt, AttemptStatus
+from app.quiz.presenter import question_view
+
+
+def _is_terminal() -> bool:
+    return current_user.role == Role.TERMINAL
+
+
+def _no_store(html: str):
+    """Attempt pages hold a person's answers: never cached (a shared terminal, a back button)."""
+    response = make_response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def quiz_page(quiz_id: int):
+    quiz = queries.get_quiz_for_learner_or_404(current_user, quiz_id)
+    person = queries.learner_person(current_user)
+    attempts = queries.attempts_of(quiz, person) if person else []
+    terminal_form = None
+    if _is_terminal():
+        terminal_form = TerminalStartForm()
+        terminal_form.person.choices = [SelectChoice(p.id, p.name) for p in queries.people_for_terminal(current_user)]
+    counted = services.counted_attempt(quiz, person.id) if person else None
+    return render_template(
+        "quiz/quiz_page.html", quiz=quiz, person=person, attempts=attempts, counted=counted,
+        open_attempt=next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None),
+        attempts_left=None if quiz.max_attempts is None else max(0, quiz.max_attempts - len(attempts)),
+        question_count=_question_count(quiz), start_form=StartForm(), terminal_form=terminal_form,
+        can_manage=can(current_user, "manage_quizzes"))
+
+
+def _question_count(quiz) -> int:
+    return sum(1 if not slot.is_draw else slot.draw_count for slot in quiz.slots)
+
+
+def _first_page(attempt: Attempt):
+    if _is_terminal() or request.form.get("layout") == "paged":
+        return redirect(url_for("quiz.attempt_question", attempt_id=attempt.id, position=1))
+    return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
+
+
+@login_required
+@limiter.limit("30 per minute", methods=["POST"])
+def start(quiz_id: int):
+    quiz = queries.get_quiz_for_learner_or_404(current_user, quiz_id)
+    if _is_terminal():
+        return _terminal_start(quiz)
+    person = queries.learner_person(current_user)
+    if person is None:
+        abort(403)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(quiz, person, account=current_user)
+    except services.QuizError as error:
+        flash(str(error), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    return _first_page(attempt)
+
+
+def _terminal_start(quiz):
+    """Group-session mode: the terminal starts an attempt for a member of its branch, who
+    proves who they are with their PIN. The attempt records the person and the terminal."""
+    form = TerminalStartForm()
+    form.person.choices = [SelectChoice(p.id, p.name) for p in queries.people_for_terminal(current_user)]
+    if not form.validate_on_submit():
+        flash(_("Choose your name and enter your PIN."), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    person = queries.get_terminal_person_or_404(current_user, form.person.data)
+    account = queries.account_of_person(person)
+    if account is None or not account.is_enabled or not check_pin(account, form.pin.data):
+        flash(_("Wrong PIN. Try again."), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    try:
+        attempt = services.start_attempt(quiz, person, account=current_user, terminal=current_user)
+    except services.QuizError as error:
+        flash(str(error), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    if attempt.terminal_account_id != current_user.id:
+        # The person's open attempt was started on their own phone: finish it there.
+        flash(_("%(name)s has an unfinished attempt on another device.", name=person.name), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    return redirect(url_for("quiz.attempt_question", attempt_id=attempt.id, position=1))
+
+
+def _open_attempt_or_result(attempt_id: int):
+    """(attempt, None) while it can be answered, else (attempt, redirect to the result)."""
+    attempt = queries.get_attempt_for_taker_or_404(current_user, attempt_id)
+    services.expire_if_overdue(attempt, current_user)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt, redirect(url_for("quiz.attempt_result", attempt_id=attempt.id))
+    return attempt, None
+
+
+def _form_values(position: int) -> dict[str, list[str]]:
+    """Posted values of one question: field q<n> and, for matching, q<n>_<pair>."""
+    prefix = f"q{position}"
+    values: dict[str, list[str]] = {}
+    for key in request.form:
+        if key == prefix:
+            values[""] = request.form.getlist(key)
+        elif key.startswith(prefix + "_"):
+            values[key[len(prefix) + 1:]] = request.form.getlist(key)
+    return values
+
+
+def _responses_from_form(attempt: Attempt, positions) -> dict[int, object]:
+    by_position = {q.position: q for q in attempt.questions}
+    return {position: services.response_from_form(by_position[position], _form_values(position))
+            for position in positions if position in by_position}
+
+
+@login_required
+def attempt_page(attempt_id: int):
+    """All questions on one page (phones); the form posts straight to submit."""
+    attempt, done = _open_attempt_or_result(attempt_id)
+    if done:
+        return done
+    views = [question_view(question, reveal=False) for question in attempt.questions]
+    return _no_store(render_template("quiz/attempt_all.html", attempt=attempt, quiz=attempt.quiz,
+                                     questions=views, seconds_left=services.seconds_left(attempt),
+                                     form=ConfirmForm()))
+
+
+@login_required
+def attempt_question(attempt_id: int, position: int):
+    """One question per page (terminals). POST saves the answer and moves on."""
+    attempt, done = _open_attempt_or_result(attempt_id)
+    if done:
+        return done
+    total = len(attempt.questions)
+    if not 1 <= position <= total:
+        abort(404)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            services.save_responses(attempt, _responses_from_form(attempt, [position]))
+        except services.QuizError as error:
+            flash(str(error), "error")
+            return redirect(url_for("quiz.attempt_result", attempt_id=attempt.id))
+        target = position - 1 if request.form.get("go") == "back" else position + 1
+        if target < 1:
+            target = 1
+        if target > total:
+            return redirect(url_for("quiz.attempt_finish", attempt_id=attempt.id))
+        return redirect(url_for("quiz.attempt_question", attempt_id=attempt.id, position=target))
+    question = attempt.questions[position - 1]
+    return _no_store(render_template(
+        "quiz/attempt_question.html", attempt=attempt, quiz=attempt.quiz, question=question_view(question, reveal=False),
+        position=position, total=total, seconds_left=services.seconds_left(attempt), form=ConfirmForm(),
+        person=attempt.person))
+
+
+@login_required
+def attempt_finish(attempt_id: int):
+    """Before submitting on a terminal: what is answered, and the submit button."""
+    attempt, done = _open_attempt_or_result(attempt_id)
+    if done:
+        return done
+    views = [question_view(question, reveal=False) for question in attempt.questions]
+    return _no_store(render_template("quiz/attempt_finish.html", attempt=attempt, quiz=attempt.quiz,
+                                     questions=views, seconds_left=services.seconds_left(attempt),
+                                     form=ConfirmForm(), person=attempt.person))
+
+
+@login_required
+def attempt_submit(attempt_id: int):
+    """Idempotent: a second submit (double click, retry after a dropped link) changes nothing
+    and shows the stored result."""
+    attempt = queries.get_attempt_for_taker_or_404(current_user, attempt_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        responses = _responses_from_form(attempt, range(1, len(attempt.questions) + 1)) \
+            if request.form.get("layout") == "all" else {}
+        services.submit_attempt(attempt, current_user, responses)
+    return redirect(url_for("quiz.attempt_result", attempt_id=attempt.id), code=303)
+
+
+@login_required
+def attempt_result(attempt_id: int):
+    attempt = queries.get_attempt_for_taker_or_404(current_user, attempt_id)
+    services.expire_if_overdue(attempt, current_user)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    views = [question_view(question, reveal=quiz.show_explanations) for question in attempt.questions]
+    return _no_store(render_template("quiz/attempt_result.html", attempt=attempt, quiz=quiz, questions=views,
+                                     person=attempt.person, terminal=_is_terminal()))

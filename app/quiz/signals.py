@@ -1,0 +1,12 @@
+"""Quiz events other areas subscribe to (development files record passes).
+
+quiz_passed: attempt_id, person_id, at — sent by submit_attempt inside its transaction
+when the attempt is graded as passed (receivers must only flush).
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+quiz_passed = _signals.signal("quiz-passed")
