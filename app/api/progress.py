@@ -1,0 +1,92 @@
+"""Playback progress API: POST batches of watched intervals, GET one learner's progress.
+
+The same service (app.study.progress) serves the cookie-authenticated page endpoint.
+"""
+from __future__ import annotations
+
+from flask import abort
+from marshmallow import Schema, fields, validate
+
+from app.api.auth import api_account
+from app.api.views import blp, secured
+from app.study import progress as progress_service
+
+MAX_EVENTS_PER_BATCH = 500
+
+
+class ProgressEventSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=8, max=64),
+                       metadata={"description": "Client-generated uuid; a repeated id is ignored"})
+    lesson_id = fields.Integer(required=True)
+    start = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e6, max=1e6),
+                         metadata={"description": "Media seconds where the stretch started"})
+    end = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e6, max=1e6),
+                       metadata={"description": "Media seconds where it ended (text/document: seconds open)"})
+    at = fields.AwareDateTime(required=True, default_timezone=None,
+                              metadata={"description": "ISO 8601 time the stretch ended, with offset"})
+    person_id = fields.Integer(load_default=None, allow_none=True,
+                               metadata={"description": "Terminals and organisers: a person in scope"})
+    session_id = fields.Integer(load_default=None, allow_none=True,
+                                metadata={"description": "A group session (terminal: credits those present)"})
+    scrolled_to_end = fields.Boolean(load_default=False,
+                                     metadata={"description": "Text lessons: the reader reached the end"})
+
+
+class ProgressBatchSchema(Schema):
+    events = fields.List(fields.Nested(ProgressEventSchema), required=True,
+                         validate=validate.Length(min=1, max=MAX_EVENTS_PER_BATCH))
+
+
+class ProgressBatchResultSchema(Schema):
+    accepted = fields.Integer(required=True)
+    duplicates = fields.Integer(required=True)
+
+
+class ProgressQuerySchema(Schema):
+    lesson_id = fields.Integer(required=True)
+    person_id = fields.Integer(load_default=None)
+
+
+class ProgressSchema(Schema):
+    watched_seconds = fields.Float(required=True)
+    resume_position = fields.Float(required=True)
+    complete = fields.Boolean(required=True)
+
+
+def record_batch(account, events: list[dict]) -> dict:
+    """Shared by the API and the page endpoint: record, or abort with the refusal's status."""
+    from app.study.ingest import submit_batch
+
+    try:
+        result = submit_batch(account, events)
+    except progress_service.ProgressRefused as refusal:
+        abort(refusal.status)
+    return {"accepted": result.accepted, "duplicates": result.duplicates}
+
+
+@blp.route("/progress", methods=["POST"])
+@secured()
+@blp.arguments(ProgressBatchSchema)
+@blp.response(200, ProgressBatchResultSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def progress_post(batch):
+    """Report watched intervals; events act for the token's person or a person_id in scope."""
+    return record_batch(api_account(), batch["events"])
+
+
+@blp.route("/progress", methods=["GET"])
+@secured()
+@blp.arguments(ProgressQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, ProgressSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def progress_get(lesson_id: int, person_id: int | None = None):
+    """Unique watched seconds, resume position and completion of one lesson for one learner."""
+    account = api_account()
+    try:
+        person = progress_service.resolve_person_for(account, person_id)
+    except progress_service.ProgressRefused as refusal:
+        abort(refusal.status)
+    lesson = progress_service.get_lesson_for_reporting(account, lesson_id)
+    if lesson is None:
+        abort(404)
+    return progress_service.get_progress(person, lesson)

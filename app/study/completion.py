@@ -1,0 +1,185 @@
+"""The one completion service: lessons, courses and credit hours are recorded here, once.
+
+Every write happens under the person's row lock (lock_people), so "once" holds when two
+requests for the same learner race, and the course check sees every lesson completed so far.
+Each record announces itself through app.study.signals inside the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.catalog.choices import LessonType
+from app.catalog.models import Course, Lesson
+from app.core.model_base import as_utc, utcnow
+from app.extensions import db
+from app.org.models import Person
+from app.study import rules, signals
+from app.study.models.progress import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
+
+HOURS_QUANTUM = Decimal("0.001")
+
+
+def lock_people(person_ids: list[int]) -> None:
+    """Serialise study writes per person; always in id order so two batches cannot deadlock."""
+    if not person_ids:
+        return
+    statement = select(Person.id).where(Person.id.in_(person_ids)).order_by(Person.id)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has one write lock per database. Reads outside a write transaction run on their
+        # own snapshot, so take the lock (a no-op write) unless this transaction already holds it.
+        if not db.session.connection().connection.dbapi_connection.in_transaction:
+            db.session.execute(update(Person).where(Person.id.in_(person_ids)).values(id=Person.id))
+        return
+    # FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
+    # inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
+    db.session.execute(statement.with_for_update(key_share=True)).all()
+
+
+def _year_of(moment: datetime) -> int:
+    from app.study.progress import local_zone
+
+    return as_utc(moment).astimezone(local_zone()).year
+
+
+def _sender():
+    return current_app._get_current_object()
+
+
+def complete_lesson(person_id: int, lesson: Lesson, *, source: CreditSource, at: datetime,
+                    session_id: int | None = None) -> LessonCompletion | None:
+    """Record that the person completed this version of the lesson; None if already recorded."""
+    lock_people([person_id])
+    existing = db.session.scalar(select(LessonCompletion).where(
+        LessonCompletion.person_id == person_id, LessonCompletion.lesson_id == lesson.id,
+        LessonCompletion.content_version == lesson.content_version))
+    if existing is not None:
+        return None
+    record = LessonCompletion(person_id=person_id, lesson_id=lesson.id, content_version=lesson.content_version,
+                              source=CreditSource(source).value, session_id=session_id, completed_at=at)
+    db.session.add(record)
+    db.session.flush()
+    signals.lesson_completed.send(_sender(), person_id=person_id, lesson_id=lesson.id, course_id=lesson.course_id,
+                                  source=record.source, at=at)
+    check_course_completion(person_id, lesson.course, source=source, at=at)
+    return record
+
+
+def quiz_passed(person_id: int, course: Course) -> bool:
+    """True when the course has no quiz or the person's best result passed it.
+
+    Without the quiz area's best_result_passed, a course with a quiz lesson counts as not passed.
+    """
+    try:
+        from app.quiz.services import best_result_passed
+    except ImportError:
+        return not any(lesson.type == LessonType.QUIZ for lesson in course.lessons)
+    result = best_result_passed(person_id, course.id)
+    return result is None or bool(result)
+
+
+def is_course_complete(person_id: int, course: Course) -> bool:
+    required = [lesson for lesson in course.lessons if lesson.required and lesson.type != LessonType.QUIZ]
+    done = completed_lesson_ids(person_id, [lesson.id for lesson in required], course)
+    return all(lesson.id in done for lesson in required) and quiz_passed(person_id, course)
+
+
+def completed_lesson_ids(person_id: int, lesson_ids: list[int], course: Course | None = None) -> set[int]:
+    """Lessons (current content versions) the person has completed."""
+    if not lesson_ids:
+        return set()
+    rows = db.session.execute(select(LessonCompletion.lesson_id, LessonCompletion.content_version).where(
+        LessonCompletion.person_id == person_id, LessonCompletion.lesson_id.in_(lesson_ids))).all()
+    versions = {lesson.id: lesson.content_version for lesson in (course.lessons if course else [])}
+    return {lesson_id for lesson_id, version in rows if versions.get(lesson_id, version) == version}
+
+
+def check_course_completion(person_id: int, course: Course, *, source: CreditSource | str,
+                            at: datetime | None = None) -> CourseCompletion | None:
+    """Record the course as complete (and grant its hours) if it now is; safe to call any time.
+
+    The quiz area calls this after a passed attempt (source self_study or session).
+    """
+    at = at or utcnow()
+    lock_people([person_id])
+    existing = db.session.scalar(select(CourseCompletion).where(
+        CourseCompletion.person_id == person_id, CourseCompletion.course_id == course.id,
+        CourseCompletion.course_version == course.version))
+    if existing is not None or not is_course_complete(person_id, course):
+        return None
+    record = CourseCompletion(person_id=person_id, course_id=course.id, course_version=course.version,
+                              source=CreditSource(source).value, completed_at=at)
+    db.session.add(record)
+    db.session.flush()
+    signals.course_completed.send(_sender(), person_id=person_id, course_id=course.id,
+                                  course_version=course.version, source=record.source, at=at)
+    already = db.session.scalar(select(CreditGrant.id).where(
+        CreditGrant.person_id == person_id, CreditGrant.source == CreditSource.COURSE.value,
+        CreditGrant.course_id == course.id))
+    if already is None:  # a new version of a course already credited earns no second grant
+        # Self-study time already credited for this course's lessons is part of the course's
+        # hours, not on top of them: the course earns its hours once in all.
+        studied = db.session.scalar(select(func.coalesce(func.sum(CreditGrant.hours), 0)).where(
+            CreditGrant.person_id == person_id, CreditGrant.course_id == course.id,
+            CreditGrant.source == CreditSource.SELF_STUDY.value)) or Decimal("0")
+        remaining = max(Decimal(course.credit_hours) - Decimal(studied), Decimal("0"))
+        _grant(person_id, remaining.quantize(HOURS_QUANTUM), CreditSource.COURSE, at, course_id=course.id)
+    return record
+
+
+def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None = None, **payload) -> None:
+    """Receiver of app.quiz.signals.quiz_passed: a passed quiz may complete its course."""
+    from app.quiz.models import Attempt
+
+    attempt = db.session.get(Attempt, attempt_id)
+    source = CreditSource.SESSION if attempt is not None and attempt.terminal_account_id else CreditSource.SELF_STUDY
+    if attempt is not None:
+        check_course_completion(person_id, attempt.quiz.course, source=source, at=at)
+
+
+def _grant(person_id: int, hours: Decimal, source: CreditSource, at: datetime, **refs) -> CreditGrant:
+    grant = CreditGrant(person_id=person_id, year=_year_of(at), hours=hours, source=source.value,
+                        granted_at=at, **refs)
+    db.session.add(grant)
+    db.session.flush()
+    signals.credit_granted.send(_sender(), person_id=person_id, grant_id=grant.id, hours=grant.hours,
+                                source=grant.source, at=at)
+    return grant
+
+
+def grant_self_study(person_id: int, lesson_id: int, course_id: int | None, day: date, credited_seconds: float,
+                     at: datetime, grant: CreditGrant | None = None, look_up: bool = True) -> CreditGrant:
+    """Set the self-study grant of one lesson-day to `credited_seconds` (it only grows).
+
+    Callers that loaded the day's grant already pass it (or None with look_up=False).
+    """
+    hours = (Decimal(str(credited_seconds)) / 3600).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
+    if grant is None and look_up:
+        grant = db.session.scalar(select(CreditGrant).where(
+            CreditGrant.person_id == person_id, CreditGrant.source == CreditSource.SELF_STUDY.value,
+            CreditGrant.lesson_id == lesson_id, CreditGrant.day == day))
+    if grant is None:
+        return _grant(person_id, hours, CreditSource.SELF_STUDY, at, lesson_id=lesson_id, course_id=course_id, day=day)
+    if hours > grant.hours:
+        grant.hours = hours
+        grant.granted_at = at
+        signals.credit_granted.send(_sender(), person_id=person_id, grant_id=grant.id, hours=grant.hours,
+                                    source=grant.source, at=at)
+    return grant
+
+
+def grant_session_credit(person_id: int, session_id: int, attended_minutes: float, *,
+                         source: CreditSource = CreditSource.SESSION, at: datetime | None = None) -> CreditGrant | None:
+    """Credit hours for attending a group session (or its make-up), by the session rule; once."""
+    at = at or utcnow()
+    lock_people([person_id])
+    existing = db.session.scalar(select(CreditGrant).where(
+        CreditGrant.person_id == person_id, CreditGrant.session_id == session_id,
+        CreditGrant.source.in_([CreditSource.SESSION.value, CreditSource.MAKEUP.value])))
+    hours = rules.session_hours(attended_minutes)
+    if existing is not None or hours <= 0:
+        return None
+    return _grant(person_id, hours, CreditSource(source), at, session_id=session_id)

@@ -1,0 +1,89 @@
+"""A member's own pages (/me, /me/courses, /me/hours) and the page endpoint for progress.
+
+The pages read through app.study.progress_queries; POST /study/progress is the cookie
+(and CSRF header) twin of POST /api/v1/progress and calls the same service.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from app.core.errors import error_body
+from app.study import progress as progress_service
+from app.study import progress_queries
+
+me_bp = Blueprint("me", __name__, template_folder="templates", static_folder="static",
+                  static_url_path="/static/study")
+
+
+def _sessions_of(person_id: int | None) -> dict:
+    """Upcoming sessions and make-ups, when the sessions area is installed."""
+    if person_id is None:
+        return {"upcoming": [], "make_ups": []}
+    try:
+        from app.study import session_queries
+    except ImportError:
+        return {"upcoming": [], "make_ups": []}
+    return {"upcoming": session_queries.list_upcoming_for_person(person_id),
+            "make_ups": session_queries.list_make_ups_for_person(person_id, include_done=False)}
+
+
+@me_bp.route("/me")
+@login_required
+def index():
+    return render_template("study/me_index.html", hours=progress_queries.hours_summary(current_user),
+                           resume=progress_queries.list_resume_points(current_user),
+                           courses=progress_queries.list_my_courses(current_user),
+                           sessions=_sessions_of(current_user.person_id))
+
+
+@me_bp.route("/me/courses")
+@login_required
+def courses():
+    return render_template("study/me_courses.html", courses=progress_queries.list_my_courses(current_user),
+                           resume=progress_queries.list_resume_points(current_user, limit=20))
+
+
+@me_bp.route("/me/hours")
+@login_required
+def hours():
+    year = request.args.get("year", type=int)
+    if year is not None and not 2000 <= year <= 2100:
+        abort(404)
+    return render_template("study/me_hours.html", hours=progress_queries.hours_summary(current_user, year))
+
+
+def _json_error(status: int, code: str, message: str, details=None):
+    response = jsonify(error_body(status, code, message, details))
+    response.status_code = status
+    return response
+
+
+@me_bp.route("/study/progress", methods=["POST"])
+@login_required
+def progress_post():
+    """Pages report progress here with their session cookie and the X-CSRFToken header."""
+    from app.api.progress import ProgressBatchSchema
+
+    try:
+        batch = ProgressBatchSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as error:
+        return _json_error(422, "unprocessable_entity", "invalid", {"json": error.messages})
+    from app.study.ingest import submit_batch
+
+    try:
+        result = submit_batch(current_user, batch["events"])
+    except progress_service.ProgressRefused as refusal:
+        return _json_error(refusal.status, refusal.message, refusal.message)
+    return jsonify({"accepted": result.accepted, "duplicates": result.duplicates})
+
+
+@me_bp.route("/study/progress", methods=["GET"])
+@login_required
+def progress_get():
+    lesson_id = request.args.get("lesson_id", type=int)
+    lesson = progress_service.get_lesson_for_reporting(current_user, lesson_id) if lesson_id else None
+    if lesson is None or current_user.person_id is None:
+        return _json_error(404, "not_found", "not_found")
+    return jsonify(progress_service.get_progress(current_user.person_id, lesson))

@@ -1,0 +1,415 @@
+"""Playback progress: record reported intervals once, merge them per learner and lesson.
+
+One service for phones, pages and terminals (POST /api/v1/progress and POST /study/progress).
+A batch is handled in two steps: prepare_batch (in the request: validation, scope, who is
+credited; raises ProgressRefused) and write_batches (the database work of one transaction,
+for one batch or for many at once: app.study.ingest groups concurrent requests' batches
+into one transaction). record_events does both for one batch.
+Correctness under concurrency comes from two things:
+- the event id is the primary key of progress_event and is inserted with ON CONFLICT DO
+  NOTHING, so a repeated or concurrently replayed event counts once;
+- every credited person's row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write
+  transaction serialises already) before their progress is read and merged, in id order, so
+  two batches for the same learner never merge from the same stale state or deadlock.
+The caller commits (one commit per request).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from app.catalog.choices import LessonType
+from app.catalog.models import Course, Lesson
+from app.catalog.queries import visible_condition
+from app.core.model_base import as_utc, utcnow
+from app.core.scope import scoped
+from app.extensions import db
+from app.org.choices import Role
+from app.org.models import Account, Person
+from app.study import intervals, rules
+from app.study.models.progress import CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyDay
+
+# Roles whose tokens may report for other people inside their scope.
+REPORTING_FOR_OTHERS = frozenset({Role.TERMINAL, Role.ORGANISER, Role.ADMIN})
+CLOCK_SKEW = timedelta(minutes=5)
+# A player at most this close to the end has finished: resume from the start next time.
+FINISHED_MARGIN = 2.0
+
+
+class ProgressRefused(Exception):
+    """The batch cannot be accepted as a whole (status 403/404/422 with a message)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    """What crediting needs of a lesson, as plain values (batches cross threads)."""
+
+    id: int
+    course_id: int
+    type: str
+    duration: float | None
+    min_seconds: int
+    content_version: int
+
+    @classmethod
+    def of(cls, lesson: Lesson) -> LessonInfo:
+        return cls(lesson.id, lesson.course_id, lesson.type, lesson_duration(lesson), lesson.min_seconds,
+                   lesson.content_version)
+
+    @property
+    def threshold(self) -> float | None:
+        if self.type in (LessonType.VIDEO, LessonType.AUDIO):
+            return None if self.duration is None else self.duration * rules.completion_share()
+        if self.type in (LessonType.TEXT, LessonType.DOCUMENT):
+            return float(self.min_seconds)
+        return None  # quizzes complete through their attempts
+
+
+@dataclass
+class PreparedBatch:
+    """A validated batch: its unique events with the person each one credits (None: a terminal's
+    session event, credited to those present)."""
+
+    account_id: int
+    reports_for_others: bool
+    events: list[dict]
+    lessons: dict[int, LessonInfo]
+    duplicates_in_batch: int
+    now: datetime
+
+
+@dataclass
+class Credit:
+    """A stretch of one lesson credited to one person."""
+
+    person_id: int
+    lesson: LessonInfo
+    start: float
+    end: float
+    at: datetime
+    source: CreditSource
+    session_id: int | None = None
+    scrolled_to_end: bool = False
+
+
+@dataclass
+class BatchResult:
+    accepted: int = 0
+    duplicates: int = 0
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+
+
+def local_day(moment: datetime) -> date:
+    return as_utc(moment).astimezone(local_zone()).date()
+
+
+def lesson_duration(lesson: Lesson) -> float | None:
+    """What a lesson's seconds are measured against: media length, or the minimum open time."""
+    if lesson.type in (LessonType.VIDEO, LessonType.AUDIO):
+        return lesson.media.duration if lesson.media is not None and lesson.media.duration else None
+    return float(max(lesson.min_seconds, 1))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def get_progress(person_id: int, lesson: Lesson) -> dict:
+    row = db.session.scalar(select(LessonProgress).where(
+        LessonProgress.person_id == person_id, LessonProgress.lesson_id == lesson.id,
+        LessonProgress.content_version == lesson.content_version))
+    if row is None:
+        return {"watched_seconds": 0.0, "resume_position": 0.0, "complete": False}
+    return {"watched_seconds": round(row.watched_seconds, 2), "resume_position": round(row.resume_position, 2),
+            "complete": row.completed_at is not None}
+
+
+def get_lesson_for_reporting(account: Account, lesson_id: int) -> Lesson | None:
+    """The lesson if the account may study it (the catalog's learner rule)."""
+    return db.session.scalar(select(Lesson).join(Course, Lesson.course_id == Course.id)
+                             .where(Lesson.id == lesson_id, visible_condition(account)))
+
+
+def resolve_person_for(account: Account, person_id: int | None) -> int:
+    """Whose progress the account reports or reads: itself, or a person in its scope."""
+    if person_id is None or person_id == account.person_id:
+        if account.person_id is None:
+            raise ProgressRefused(422, "no_person")
+        return account.person_id
+    if account.role_enum not in REPORTING_FOR_OTHERS:
+        raise ProgressRefused(403, "forbidden")
+    if db.session.scalar(scoped(Person, account, select(Person.id)).where(Person.id == person_id)) is None:
+        raise ProgressRefused(404, "person_not_found")
+    return person_id
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+def record_events(account: Account, events: list[dict], now: datetime | None = None) -> BatchResult:
+    """Validate and record one batch in the caller's transaction (the caller commits)."""
+    return write_batches([prepare_batch(account, events, now)])[0]
+
+
+def prepare_batch(account: Account, events: list[dict], now: datetime | None = None,
+                  lesson_cache: dict | None = None) -> PreparedBatch:
+    """Check a batch before anything is written: lessons the account may study, people in its
+    scope, open sessions of its site. Raises ProgressRefused for the whole batch."""
+    now = now or utcnow()
+    unique: dict[str, dict] = {}
+    for event in events:
+        unique.setdefault(event["id"], event)
+    reports_for_others = account.role_enum in REPORTING_FOR_OTHERS
+    lessons = _lessons_for(account, {event["lesson_id"] for event in unique.values()}, lesson_cache)
+    persons: dict[int | None, int | None] = {}
+    prepared = []
+    for event in unique.values():
+        key = event.get("person_id")
+        session_expansion = key is None and event.get("session_id") is not None and reports_for_others
+        if session_expansion:
+            person_id = None
+        else:
+            if key not in persons:
+                persons[key] = resolve_person_for(account, key)
+            person_id = persons[key]
+        prepared.append({"id": event["id"], "lesson_id": event["lesson_id"], "person_id": person_id,
+                         "named_person": key, "session_id": event.get("session_id"),
+                         "start": float(event["start"]), "end": float(event["end"]), "at": as_utc(event["at"]),
+                         "scrolled_to_end": bool(event.get("scrolled_to_end"))})
+    _check_sessions(account, prepared)
+    return PreparedBatch(account.id, reports_for_others, prepared, lessons, len(events) - len(unique), now)
+
+
+def _lessons_for(account: Account, lesson_ids: set[int], cache: dict | None) -> dict[int, LessonInfo]:
+    found: dict[int, LessonInfo] = {}
+    if cache is not None:
+        for lesson_id in lesson_ids:
+            info = cache.get((account.id, lesson_id))
+            if info is not None:
+                found[lesson_id] = info
+    missing = lesson_ids - set(found)
+    if missing:
+        for lesson in db.session.scalars(
+                select(Lesson).join(Course, Lesson.course_id == Course.id)
+                .where(Lesson.id.in_(missing), visible_condition(account)).options(joinedload(Lesson.media))):
+            found[lesson.id] = LessonInfo.of(lesson)
+            if cache is not None:
+                cache[(account.id, lesson.id)] = found[lesson.id]
+    if len(found) != len(lesson_ids):
+        raise ProgressRefused(404, "lesson_not_found")
+    return found
+
+
+def _check_sessions(account: Account, events) -> None:
+    session_ids = {event["session_id"] for event in events
+                   if event["session_id"] is not None and event["person_id"] is None}
+    if not session_ids:
+        return
+    try:
+        from app.study.sessions_api import session_for_site_open
+    except ImportError:
+        raise ProgressRefused(404, "session_not_found") from None
+    for session_id in session_ids:
+        if not session_for_site_open(session_id, account):
+            raise ProgressRefused(404, "session_not_found")
+
+
+def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:
+    """Record prepared batches in the current transaction (flush, no commit); one result each."""
+    results = [BatchResult(duplicates=batch.duplicates_in_batch) for batch in batches]
+    owner: dict[str, int] = {}  # event id -> index of the first batch that carries it
+    rows = []
+    for index, batch in enumerate(batches):
+        for event in batch.events:
+            if event["id"] in owner:
+                results[index].duplicates += 1
+                continue
+            owner[event["id"]] = index
+            rows.append({"id": event["id"], "account_id": batch.account_id, "person_id": event["person_id"],
+                         "lesson_id": event["lesson_id"], "session_id": event["session_id"],
+                         "start": event["start"], "end": event["end"], "at": event["at"],
+                         "received_at": batch.now})
+    new_ids = _insert_new_events(rows)
+    credits: list[Credit] = []
+    for index, batch in enumerate(batches):
+        fresh = [event for event in batch.events if event["id"] in new_ids and owner[event["id"]] == index]
+        results[index].accepted = len(fresh)
+        results[index].duplicates += sum(1 for event in batch.events if owner.get(event["id"]) == index) - len(fresh)
+        credits += _credits_for(batch, fresh)
+    _apply(credits)
+    return results
+
+
+def _insert_new_events(rows: list[dict]) -> set[str]:
+    if not rows:
+        return set()
+    # Sorted ids: two transactions sharing events take their unique-index locks in the same order
+    # (PostgreSQL would otherwise deadlock on a pair of replayed batches).
+    rows.sort(key=lambda row: row["id"])
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ProgressEvent.__table__
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    # Core on the session's connection: same transaction, without the ORM's bulk machinery.
+    return set(db.session.connection().execute(statement).scalars())
+
+
+def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
+    """Turn accepted events into credited stretches, trimmed to what could really have played."""
+    max_event = rules.setting("LMS_PROGRESS_MAX_EVENT_SECONDS")
+    max_rate = rules.setting("LMS_PROGRESS_MAX_RATE")
+    slack = rules.setting("LMS_PROGRESS_SLACK_SECONDS")
+    oldest = batch.now - timedelta(days=rules.setting("LMS_PROGRESS_MAX_AGE_DAYS"))
+    credits: list[Credit] = []
+    previous_at: dict[tuple, datetime] = {}
+    for event in sorted(events, key=lambda item: (item["at"], item["start"])):
+        lesson = batch.lessons[event["lesson_id"]]
+        at = min(event["at"], batch.now + CLOCK_SKEW)
+        if at < oldest:
+            continue
+        cleaned = intervals.clean([(event["start"], event["end"])], lesson.duration)
+        scrolled = event["scrolled_to_end"] and lesson.type == LessonType.TEXT
+        if not cleaned and not scrolled:
+            continue
+        start, end = cleaned[0] if cleaned else (0.0, 0.0)
+        # The wall-clock time since the previous event of this stream bounds what could have played.
+        stream = (event["named_person"], event["session_id"], lesson.id)
+        wall = max_event / max_rate if stream not in previous_at else (at - previous_at[stream]).total_seconds()
+        start, end = intervals.limit_to_wall_clock(start, end, min(wall, max_event / max_rate), max_rate, slack)
+        end = min(end, start + max_event)
+        previous_at[stream] = at
+        session_id = event["session_id"]
+        if event["person_id"] is not None:
+            source = CreditSource.SELF_STUDY
+            if session_id is not None:
+                source = CreditSource.SESSION if batch.reports_for_others else CreditSource.MAKEUP
+            credits.append(Credit(event["person_id"], lesson, start, end, at, source, session_id, scrolled))
+            continue
+        # A terminal playing in a group session: everyone signed in during the stretch, late
+        # arrivals from their arrival time on.
+        from app.study.sessions_api import attendees_present
+
+        window_start = at - timedelta(seconds=end - start)
+        for attendee_id, arrived_at in attendees_present(session_id, window_start, at):
+            late_by = (as_utc(arrived_at) - window_start).total_seconds()
+            clipped_start, clipped_end = intervals.clip_after(start, end, late_by)
+            if clipped_end > clipped_start:
+                credits.append(Credit(attendee_id, lesson, clipped_start, clipped_end, at,
+                                      CreditSource.SESSION, session_id))
+    return credits
+
+
+def _apply(credits: list[Credit]) -> None:
+    from app.study import completion
+
+    if not credits:
+        return
+    by_learner: dict[tuple[int, int], list[Credit]] = defaultdict(list)
+    for credit in credits:
+        by_learner[(credit.person_id, credit.lesson.id)].append(credit)
+    completion.lock_people(sorted({person_id for person_id, _ in by_learner}))
+    with db.session.no_autoflush:  # everything is loaded up front; one flush at the end
+        rows = _progress_rows(by_learner)
+        days, grants = _study_days(credits)
+        for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
+            _apply_group(rows[key], group, days, grants)
+    db.session.flush()
+
+
+def _apply_group(progress: LessonProgress, group: list[Credit], days: dict, grants: dict) -> None:
+    from app.study import completion
+
+    lesson = group[0].lesson
+    merged = intervals.merge(intervals.loads(progress.intervals)
+                             + [(credit.start, credit.end) for credit in group if credit.end > credit.start])
+    progress.intervals = intervals.dumps(merged)
+    progress.watched_seconds = intervals.total(merged)
+    latest = max(group, key=lambda credit: credit.at)
+    if progress.last_event_at is None or latest.at >= as_utc(progress.last_event_at):
+        progress.last_event_at = latest.at
+        finished = lesson.duration is not None and latest.end >= lesson.duration - FINISHED_MARGIN
+        progress.resume_position = 0.0 if finished else latest.end
+    _credit_self_study(progress, lesson, days, grants,
+                       [credit for credit in group if credit.source == CreditSource.SELF_STUDY])
+    threshold = lesson.threshold
+    reached = threshold is not None and progress.watched_seconds >= threshold - 1e-6
+    if progress.completed_at is None and (reached or any(credit.scrolled_to_end for credit in group)):
+        # Completion is credited to the stretch that crossed the line (its source and moment).
+        progress.completed_at = latest.at
+        db.session.flush()
+        completion.complete_lesson(progress.person_id, db.session.get(Lesson, lesson.id), source=latest.source,
+                                   at=latest.at, session_id=latest.session_id)
+
+
+def _progress_rows(by_learner: dict) -> dict[tuple[int, int], LessonProgress]:
+    """Every learner's row for the lessons' current versions, loaded at once, created if missing.
+
+    The person locks (completion.lock_people) make this read-then-insert safe.
+    """
+    keys = {(person_id, lesson_id): group[0].lesson.content_version
+            for (person_id, lesson_id), group in by_learner.items()}
+    found = {(row.person_id, row.lesson_id): row for row in db.session.scalars(select(LessonProgress).where(
+        tuple_(LessonProgress.person_id, LessonProgress.lesson_id, LessonProgress.content_version)
+        .in_([(person_id, lesson_id, version) for (person_id, lesson_id), version in keys.items()])))}
+    for (person_id, lesson_id), version in keys.items():
+        if (person_id, lesson_id) not in found:
+            row = LessonProgress(person_id=person_id, lesson_id=lesson_id, content_version=version, intervals="[]",
+                                 watched_seconds=0.0, resume_position=0.0, self_study_seconds=0.0)
+            db.session.add(row)
+            found[(person_id, lesson_id)] = row
+    return found
+
+
+def _study_days(credits: list[Credit]) -> tuple[dict, dict]:
+    """The self-study days and their grants the credits touch, loaded at once."""
+    keys = {(credit.person_id, credit.lesson.id, local_day(credit.at)) for credit in credits
+            if credit.source == CreditSource.SELF_STUDY and credit.end > credit.start}
+    if not keys:
+        return {}, {}
+    days = {(row.person_id, row.lesson_id, row.day): row for row in db.session.scalars(select(StudyDay).where(
+        tuple_(StudyDay.person_id, StudyDay.lesson_id, StudyDay.day).in_(list(keys))))}
+    grants = {(row.person_id, row.lesson_id, row.day): row for row in db.session.scalars(select(CreditGrant).where(
+        CreditGrant.source == CreditSource.SELF_STUDY.value,
+        tuple_(CreditGrant.person_id, CreditGrant.lesson_id, CreditGrant.day).in_(list(keys))))}
+    return days, grants
+
+
+def _credit_self_study(progress: LessonProgress, lesson: LessonInfo, days: dict, grants: dict,
+                       credits: list[Credit]) -> None:
+    """Apply the self-study time rules day by day (local days)."""
+    from app.study import completion
+
+    person_id = progress.person_id
+    by_day: dict[date, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        if credit.end > credit.start:
+            by_day[local_day(credit.at)].append(credit)
+    for day, group in sorted(by_day.items()):
+        row = days.get((person_id, lesson.id, day))
+        if row is None:
+            row = StudyDay(person_id=person_id, lesson_id=lesson.id, day=day, intervals="[]", credited_seconds=0.0)
+            db.session.add(row)
+            days[(person_id, lesson.id, day)] = row
+        merged = intervals.merge(intervals.loads(row.intervals) + [(c.start, c.end) for c in group])
+        row.intervals = intervals.dumps(merged)
+        other_days = (progress.self_study_seconds or 0.0) - row.credited_seconds
+        credited = rules.self_study_day_credit(intervals.total(merged), intervals.longest_run(merged), other_days)
+        if credited > row.credited_seconds + 1e-6:
+            progress.self_study_seconds = other_days + credited
+            row.credited_seconds = credited
+            key = (person_id, lesson.id, day)
+            grants[key] = completion.grant_self_study(person_id, lesson.id, lesson.course_id, day, credited,
+                                                      at=max(c.at for c in group), grant=grants.get(key),
+                                                      look_up=False)

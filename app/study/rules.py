@@ -1,0 +1,94 @@
+"""Configurable study rules, read from app.config with the defaults county sites use.
+
+Every rule has one LMS_* environment setting (see README). Values are read per call so
+a test (or a township) can change them through the app's configuration.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from flask import current_app, has_app_context
+
+from app.org.choices import CadreRole
+
+# key -> (default, parser)
+DEFAULTS: dict[str, tuple[str, type]] = {
+    # A video/audio lesson is complete when unique watched time reaches this share of its duration.
+    "LMS_COMPLETION_SHARE": ("0.9", float),
+    # Self-study time: nothing counts before this much continuous watching (seconds) in a day.
+    "LMS_SELF_STUDY_MIN_CONTINUOUS": ("120", float),
+    # Self-study time: credit per resource (lesson) is capped (seconds).
+    "LMS_SELF_STUDY_CAP": ("3600", float),
+    # Group sessions: this many attended minutes make one credit hour ...
+    "LMS_SESSION_MINUTES_PER_HOUR": ("45", float),
+    # ... and credit is rounded down to this step of hours.
+    "LMS_SESSION_HOURS_STEP": ("0.5", Decimal),
+    # Yearly requirement (hours): members, and branch secretaries / committee members.
+    "LMS_REQUIRED_HOURS_MEMBER": ("32", Decimal),
+    "LMS_REQUIRED_HOURS_CADRE": ("56", Decimal),
+    # Plausibility of reported playback: one event may not exceed this many seconds,
+    "LMS_PROGRESS_MAX_EVENT_SECONDS": ("120", float),
+    # nor play faster than this rate over the wall-clock time between two events (plus slack).
+    "LMS_PROGRESS_MAX_RATE": ("2.0", float),
+    "LMS_PROGRESS_SLACK_SECONDS": ("5", float),
+    # Events older than this many days (a terminal offline for weeks) are refused as implausible.
+    "LMS_PROGRESS_MAX_AGE_DAYS": ("60", float),
+}
+
+CADRE_ROLES_WITH_HIGHER_REQUIREMENT = frozenset({CadreRole.BRANCH_SECRETARY, CadreRole.COMMITTEE_MEMBER})
+
+
+def setting(key: str):
+    default, parser = DEFAULTS[key]
+    value = None
+    if has_app_context():
+        value = current_app.config.get(key)
+    if value in (None, ""):
+        value = os.environ.get(key) or default
+    return parser(str(value))
+
+
+@dataclass(frozen=True)
+class SelfStudyRules:
+    min_continuous: float
+    cap: float
+
+
+def self_study_rules() -> SelfStudyRules:
+    return SelfStudyRules(setting("LMS_SELF_STUDY_MIN_CONTINUOUS"), setting("LMS_SELF_STUDY_CAP"))
+
+
+def completion_share() -> float:
+    return setting("LMS_COMPLETION_SHARE")
+
+
+def session_hours(attended_minutes: float) -> Decimal:
+    """Credit hours for attended minutes: 45 min = 1 h by default, rounded down to half hours."""
+    per_hour = setting("LMS_SESSION_MINUTES_PER_HOUR")
+    step = setting("LMS_SESSION_HOURS_STEP")
+    if attended_minutes <= 0 or per_hour <= 0:
+        return Decimal("0")
+    hours = Decimal(str(attended_minutes)) / Decimal(str(per_hour))
+    steps = (hours / step).to_integral_value(rounding=ROUND_FLOOR)
+    return (steps * step).quantize(Decimal("0.1"))
+
+
+def self_study_day_credit(day_unique_seconds: float, day_longest_run: float, credited_before: float) -> float:
+    """Self-study seconds one day earns for one resource.
+
+    Nothing before the minimum continuous watching; re-watching within the day is already
+    excluded by counting the day's unique seconds; the resource's total stays under the cap.
+    """
+    rules = self_study_rules()
+    if day_longest_run < rules.min_continuous:
+        return 0.0
+    return max(0.0, min(day_unique_seconds, rules.cap - credited_before))
+
+
+def required_hours(person) -> Decimal:
+    """The yearly requirement for a person (regulation defaults until training plans exist)."""
+    if person is not None and CADRE_ROLES_WITH_HIGHER_REQUIREMENT.intersection(person.cadre_roles):
+        return setting("LMS_REQUIRED_HOURS_CADRE")
+    return setting("LMS_REQUIRED_HOURS_MEMBER")

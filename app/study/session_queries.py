@@ -1,0 +1,201 @@
+"""Scoped reads for group sessions. Scope comes from app.core.scope; terminals see only their site."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from flask import abort
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.choices import CourseStatus
+from app.catalog.models import Course, CoursePublication, Lesson
+from app.core.model_base import utcnow
+from app.core.scope import scoped, unit_ids_in_scope
+from app.extensions import db
+from app.org.choices import Role
+from app.org.models import Account, Person, Unit
+from app.study.models.session import (
+    Attendance,
+    ExpectedAttendee,
+    LeaveRequest,
+    LeaveStatus,
+    MakeUp,
+    MakeUpStatus,
+    SessionStatus,
+    StudySession,
+)
+from app.study.sessions import local_zone
+
+SESSIONS_PER_PAGE = 30
+
+
+def can_manage_sessions(account) -> bool:
+    return account.is_authenticated and account.role in (Role.ORGANISER, Role.ADMIN)
+
+
+def can_run_roll_call(account) -> bool:
+    return account.is_authenticated and account.role in (Role.ORGANISER, Role.ADMIN, Role.TERMINAL)
+
+
+def _visible_statement(account: Account):
+    """Terminals: their own site only. Organisers and admins: sessions of branches in scope."""
+    if account.role == Role.TERMINAL:
+        return select(StudySession).where(StudySession.site_id == account.site_id)
+    return scoped(StudySession, account)
+
+
+def get_session_or_404(account: Account, session_id: int) -> StudySession:
+    session = db.session.scalar(_visible_statement(account).where(StudySession.id == session_id))
+    if session is None:
+        abort(404)
+    return session
+
+
+def list_sessions_for(account: Account, page: int = 1, per_page: int = SESSIONS_PER_PAGE):
+    statement = (_visible_statement(account).options(selectinload(StudySession.site))
+                 .order_by(StudySession.starts_at.desc(), StudySession.id.desc()))
+    return db.paginate(statement, page=page, per_page=per_page, max_per_page=200, error_out=False)
+
+
+def local_day_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
+    local = (now or utcnow()).astimezone(local_zone())
+    start = datetime.combine(local.date(), time.min, tzinfo=local_zone())
+    return start, start + timedelta(days=1)
+
+
+def list_today_for_site(site_id: int, now: datetime | None = None) -> list[StudySession]:
+    """Today's sessions (local day) at the site, plus any still open from earlier."""
+    start, end = local_day_bounds(now)
+    return list(db.session.scalars(
+        select(StudySession).where(
+            StudySession.site_id == site_id,
+            or_(StudySession.status == SessionStatus.OPEN,
+                (StudySession.starts_at >= start) & (StudySession.starts_at < end)))
+        .order_by(StudySession.starts_at, StudySession.id)))
+
+
+def _ancestor_ids(unit: Unit) -> list[int]:
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
+def list_courses_for_unit(unit: Unit, limit: int = 50) -> list[Course]:
+    """Published courses assigned to the branch (published to it or to a unit above it)."""
+    published_here = exists().where(CoursePublication.course_id == Course.id,
+                                    CoursePublication.unit_id.in_(_ancestor_ids(unit)))
+    return list(db.session.scalars(
+        select(Course).where(Course.status == CourseStatus.PUBLISHED, published_here)
+        .order_by(Course.published_at.desc(), Course.id.desc()).limit(limit)))
+
+
+def list_schedulable_courses_for(account: Account) -> list[Course]:
+    """Published courses some branch in the account's scope can see (checked per site on save)."""
+    statement = select(Course).where(Course.status == CourseStatus.PUBLISHED)
+    if account.scope_unit is not None:
+        targets = unit_ids_in_scope(account).union(select(Unit.id).where(Unit.id.in_(_ancestor_ids(account.scope_unit))))
+        statement = statement.where(exists().where(CoursePublication.course_id == Course.id,
+                                                   CoursePublication.unit_id.in_(targets)))
+    return list(db.session.scalars(statement.order_by(Course.title, Course.id)))
+
+
+def get_schedulable_course_or_404(account: Account, course_id: int) -> Course:
+    course = next((course for course in list_schedulable_courses_for(account) if course.id == course_id), None)
+    if course is None:
+        abort(404)
+    return course
+
+
+@dataclass
+class RosterLine:
+    person: Person
+    is_invitee: bool
+    attendance: Attendance | None
+    leave: LeaveRequest | None
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.attendance is not None and self.attendance.status in ("present", "late", "left_early")
+
+
+def roster_for(session: StudySession) -> list[RosterLine]:
+    """Expected attendees by name, each with their attendance and leave request."""
+    expected = db.session.execute(
+        select(Person, ExpectedAttendee.is_invitee).join(ExpectedAttendee, ExpectedAttendee.person_id == Person.id)
+        .where(ExpectedAttendee.session_id == session.id).order_by(Person.name, Person.id)).all()
+    attendance = {row.person_id: row for row in db.session.scalars(
+        select(Attendance).where(Attendance.session_id == session.id).execution_options(populate_existing=True))}
+    leaves = {row.person_id: row for row in db.session.scalars(
+        select(LeaveRequest).where(LeaveRequest.session_id == session.id))}
+    return [RosterLine(person, is_invitee, attendance.get(person.id), leaves.get(person.id))
+            for person, is_invitee in expected]
+
+
+def get_expected_person_or_404(session: StudySession, person_id: int) -> Person:
+    person = db.session.scalar(select(Person).join(ExpectedAttendee, ExpectedAttendee.person_id == Person.id)
+                               .where(ExpectedAttendee.session_id == session.id, Person.id == person_id))
+    if person is None:
+        abort(404)
+    return person
+
+
+def get_leave_or_404(session: StudySession, leave_id: int) -> LeaveRequest:
+    leave = db.session.scalar(select(LeaveRequest).where(LeaveRequest.id == leave_id,
+                                                         LeaveRequest.session_id == session.id))
+    if leave is None:
+        abort(404)
+    return leave
+
+
+def pending_leaves(session: StudySession) -> list[LeaveRequest]:
+    return list(db.session.scalars(select(LeaveRequest).where(
+        LeaveRequest.session_id == session.id, LeaveRequest.status == LeaveStatus.PENDING).order_by(LeaveRequest.id)))
+
+
+def list_upcoming_for_person(person_id: int, now: datetime | None = None) -> list[StudySession]:
+    """Sessions the person is expected at that have not closed (today's and later, or open)."""
+    start, _end = local_day_bounds(now)
+    return list(db.session.scalars(
+        select(StudySession).join(ExpectedAttendee, ExpectedAttendee.session_id == StudySession.id)
+        .where(ExpectedAttendee.person_id == person_id, StudySession.status != SessionStatus.CLOSED,
+               or_(StudySession.starts_at >= start, StudySession.status == SessionStatus.OPEN))
+        .options(selectinload(StudySession.site)).order_by(StudySession.starts_at)))
+
+
+def get_session_for_person_or_404(person_id: int, session_id: int) -> StudySession:
+    session = db.session.scalar(
+        select(StudySession).join(ExpectedAttendee, ExpectedAttendee.session_id == StudySession.id)
+        .where(StudySession.id == session_id, ExpectedAttendee.person_id == person_id))
+    if session is None:
+        abort(404)
+    return session
+
+
+def leaves_of_person(person_id: int, session_ids: list[int]) -> dict[int, LeaveRequest]:
+    if not session_ids:
+        return {}
+    return {row.session_id: row for row in db.session.scalars(select(LeaveRequest).where(
+        LeaveRequest.person_id == person_id, LeaveRequest.session_id.in_(session_ids)))}
+
+
+def list_make_ups_for_person(person_id: int, include_done: bool = True) -> list[MakeUp]:
+    statement = select(MakeUp).where(MakeUp.person_id == person_id).options(selectinload(MakeUp.session))
+    if not include_done:
+        statement = statement.where(MakeUp.status == MakeUpStatus.OPEN)
+    return list(db.session.scalars(statement.order_by(MakeUp.status.desc(), MakeUp.due_on, MakeUp.id)))
+
+
+def find_people_to_invite(account: Account, session: StudySession, text: str, limit: int = 20) -> list[Person]:
+    """People in the organiser's scope matching a name or phone, not yet expected."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    already = select(ExpectedAttendee.person_id).where(ExpectedAttendee.session_id == session.id)
+    return list(db.session.scalars(
+        scoped(Person, account).where(
+            or_(Person.name.contains(text, autoescape=True), Person.phone.startswith(text, autoescape=True)),
+            Person.id.not_in(already))
+        .options(selectinload(Person.unit)).order_by(Person.name, Person.id).limit(limit)))
+
+
+def lessons_of(course: Course) -> list[Lesson]:
+    return list(course.lessons)

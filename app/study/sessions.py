@@ -1,0 +1,491 @@
+"""Writes for group study sessions: schedule, open, roll call, leave, close, make-up.
+
+Every function flushes and never commits (the request or CLI commits). Callers pass
+objects already loaded through app.study.session_queries, i.e. already scope-checked.
+Functions that depend on the clock take `now` so tests can move it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.catalog.models import Course, CoursePublication, Lesson
+from app.catalog.choices import CourseStatus
+from app.core.model_base import as_utc, utcnow
+from app.extensions import db
+from app.org import services as org_services
+from app.org.models import Account, Person, Site
+from app.study.models.progress import CreditSource
+from app.study.signals import session_closed
+from app.study.models.session import (
+    ATTENDED,
+    Attendance,
+    AttendanceSource,
+    AttendanceStatus,
+    ExpectedAttendee,
+    LeaveRequest,
+    LeaveStatus,
+    MakeUp,
+    MakeUpLesson,
+    MakeUpStatus,
+    SessionLesson,
+    SessionStatus,
+    StudySession,
+)
+
+QR_WINDOW_SECONDS = 30
+DEFAULT_LATE_GRACE_MINUTES = 10
+DEFAULT_MAKEUP_DUE_DAYS = 14
+
+
+class SessionError(ValueError):
+    """A refusal with a message for the user (translated)."""
+
+
+# --- settings ----------------------------------------------------------------
+
+def late_grace() -> timedelta:
+    return timedelta(minutes=int(current_app.config.get("SESSION_LATE_GRACE_MINUTES", DEFAULT_LATE_GRACE_MINUTES)))
+
+
+def makeup_due_days() -> int:
+    return int(current_app.config.get("SESSION_MAKEUP_DUE_DAYS", DEFAULT_MAKEUP_DUE_DAYS))
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+# --- scheduling --------------------------------------------------------------
+
+def course_visible_at(course: Course, site: Site) -> bool:
+    """Published to the site's branch or one of its ancestors (the learner rule of the catalog)."""
+    if course.status != CourseStatus.PUBLISHED:
+        return False
+    targets = [int(part) for part in site.unit.path.strip("/").split("/") if part]
+    return bool(db.session.scalar(select(CoursePublication.id).where(
+        CoursePublication.course_id == course.id, CoursePublication.unit_id.in_(targets)).limit(1)))
+
+
+def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime, planned_end_at: datetime,
+                     course: Course, lessons: list[Lesson] | None = None) -> StudySession:
+    """A session at `site` for the whole branch roster; invitees are added afterwards."""
+    title = title.strip() or course.title
+    # SQLite keeps the wall-clock digits and drops the zone: store UTC explicitly.
+    starts_at, planned_end_at = as_utc(starts_at).astimezone(timezone.utc), as_utc(planned_end_at).astimezone(timezone.utc)
+    if planned_end_at <= starts_at:
+        raise SessionError(_("The planned end must be after the start."))
+    if not course_visible_at(course, site):
+        raise SessionError(_("This course is not published to the branch of this activity room."))
+    chosen = [lesson for lesson in (lessons or course.lessons) if lesson.course_id == course.id]
+    if not chosen:
+        raise SessionError(_("Choose at least one lesson of the course."))
+    session = StudySession(site=site, unit_id=site.unit_id, title=title[:120], course=course, starts_at=starts_at,
+                           planned_end_at=planned_end_at, status=SessionStatus.SCHEDULED.value,
+                           created_by_id=by.id)
+    session.lesson_rows = [SessionLesson(lesson_id=lesson.id, position=index)
+                           for index, lesson in enumerate(sorted(chosen, key=lambda item: item.position))]
+    roster = db.session.scalars(select(Person.id).where(Person.unit_id == site.unit_id))
+    session.expected_rows = [ExpectedAttendee(person_id=person_id) for person_id in roster]
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def set_session_lessons(session: StudySession, lessons: list[Lesson]) -> None:
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionError(_("Lessons can only change before the session opens."))
+    chosen = sorted({lesson.id: lesson for lesson in lessons if lesson.course_id == session.course_id}.values(),
+                    key=lambda item: item.position)
+    if not chosen:
+        raise SessionError(_("Choose at least one lesson of the course."))
+    session.lesson_rows = [SessionLesson(lesson_id=lesson.id, position=index) for index, lesson in enumerate(chosen)]
+    db.session.flush()
+
+
+def add_expected(session: StudySession, person: Person) -> None:
+    if session.is_closed:
+        raise SessionError(_("This session is closed."))
+    if not is_expected(session, person.id):
+        is_invitee = person.unit_id != session.unit_id
+        db.session.add(ExpectedAttendee(session_id=session.id, person_id=person.id, is_invitee=is_invitee))
+        db.session.flush()
+
+
+def remove_expected(session: StudySession, person: Person) -> None:
+    if session.is_closed:
+        raise SessionError(_("This session is closed."))
+    db.session.execute(delete(ExpectedAttendee).where(ExpectedAttendee.session_id == session.id,
+                                                      ExpectedAttendee.person_id == person.id))
+    db.session.flush()
+
+
+def is_expected(session: StudySession, person_id: int) -> bool:
+    return db.session.scalar(select(ExpectedAttendee.person_id).where(
+        ExpectedAttendee.session_id == session.id, ExpectedAttendee.person_id == person_id)) is not None
+
+
+# --- opening -----------------------------------------------------------------
+
+def open_session(session: StudySession, *, by: Account, now: datetime | None = None) -> None:
+    if session.is_closed:
+        raise SessionError(_("This session is closed."))
+    if session.is_open:
+        return
+    session.status = SessionStatus.OPEN.value
+    session.opened_at = now or utcnow()
+    session.opened_by_id = by.id
+    db.session.flush()
+
+
+def _require_open(session: StudySession) -> None:
+    if not session.is_open:
+        raise SessionError(_("Sign-in is only possible while the session is open."))
+
+
+# --- roll call ---------------------------------------------------------------
+
+def arrival_status(session: StudySession, at: datetime) -> AttendanceStatus:
+    return AttendanceStatus.LATE if as_utc(at) > as_utc(session.starts_at) + late_grace() else AttendanceStatus.PRESENT
+
+
+def _insert_attendance_once(values: dict) -> None:
+    """INSERT ... ON CONFLICT (session_id, person_id) DO NOTHING on SQLite and PostgreSQL alike.
+
+    Two phones (or a phone and the roster) signing the same person in at the same
+    moment both succeed, and exactly one row exists afterwards.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Attendance).values(**values).on_conflict_do_nothing(
+        index_elements=["session_id", "person_id"])
+    db.session.execute(statement)
+
+
+def get_attendance(session: StudySession, person_id: int) -> Attendance | None:
+    return db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                      Attendance.person_id == person_id)
+                             .execution_options(populate_existing=True))
+
+
+def sign_in(session: StudySession, person_id: int, *, source: AttendanceSource, by: Account | None,
+            now: datetime | None = None) -> Attendance:
+    """Record that an expected attendee arrived; a second sign-in keeps the first arrival."""
+    _require_open(session)
+    if not is_expected(session, person_id):
+        raise SessionError(_("This person is not expected at this session."))
+    now = now or utcnow()
+    _insert_attendance_once({
+        "session_id": session.id, "person_id": person_id, "status": arrival_status(session, now).value,
+        "arrived_at": now, "source": AttendanceSource(source).value,
+        "recorded_by_id": by.id if by is not None else None, "recorded_at": now,
+    })
+    return get_attendance(session, person_id)
+
+
+def untick(session: StudySession, person_id: int) -> None:
+    """Undo a mistaken sign-in while the session is open."""
+    _require_open(session)
+    db.session.execute(delete(Attendance).where(Attendance.session_id == session.id,
+                                                Attendance.person_id == person_id))
+    db.session.flush()
+
+
+def set_roster_ticks(session: StudySession, ticked_ids: set[int], *, by: Account,
+                     now: datetime | None = None) -> None:
+    """The roster form without JavaScript: ticked people are signed in, unticked ones are not."""
+    _require_open(session)
+    expected = {row.person_id for row in session.expected_rows}
+    signed = {row.person_id: row for row in attendance_rows(session)}
+    for person_id in sorted(ticked_ids & expected):
+        if person_id not in signed:
+            sign_in(session, person_id, source=AttendanceSource.TICK, by=by, now=now)
+    for person_id, row in signed.items():
+        if person_id not in ticked_ids and row.status_enum in ATTENDED:
+            db.session.delete(row)
+    db.session.flush()
+
+
+def mark_left_early(session: StudySession, person_id: int, *, by: Account, now: datetime | None = None) -> Attendance:
+    _require_open(session)
+    row = get_attendance(session, person_id)
+    if row is None or row.status_enum not in ATTENDED:
+        raise SessionError(_("Only someone who signed in can leave early."))
+    row.status = AttendanceStatus.LEFT_EARLY.value
+    row.left_at = now or utcnow()
+    row.recorded_by_id = by.id
+    db.session.flush()
+    return row
+
+
+def sign_in_by_pin(session: StudySession, pin: str, *, by: Account, now: datetime | None = None) -> Person:
+    """The PIN identifies the member among the expected attendees.
+
+    PINs are hashed with a slow KDF, so each expected attendee's hash is tried in
+    turn: fine for a branch-sized roster; attempts are rate-limited by the view.
+    """
+    _require_open(session)
+    pin = (pin or "").strip()
+    if not org_services.PIN_PATTERN.match(pin):
+        raise SessionError(_("Wrong PIN, or you are not on this session's list."))
+    accounts = db.session.scalars(
+        select(Account).join(ExpectedAttendee, ExpectedAttendee.person_id == Account.person_id)
+        .where(ExpectedAttendee.session_id == session.id, Account.pin_hash.is_not(None),
+               Account.is_enabled.is_(True)))
+    for account in accounts:
+        if org_services.check_pin(account, pin):
+            sign_in(session, account.person_id, source=AttendanceSource.PIN, by=by, now=now)
+            return account.person
+    raise SessionError(_("Wrong PIN, or you are not on this session's list."))
+
+
+# --- rotating QR code --------------------------------------------------------
+
+def _window(now: datetime) -> int:
+    return int(as_utc(now).timestamp()) // QR_WINDOW_SECONDS
+
+
+def _token_signature(session_id: int, window: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"study-checkin:{session_id}:{window}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
+
+
+def make_checkin_token(session: StudySession, now: datetime | None = None) -> str:
+    window = _window(now or utcnow())
+    return f"{session.id}-{window}-{_token_signature(session.id, window)}"
+
+
+def session_id_from_token(token: str) -> int | None:
+    head = (token or "").split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def check_in_by_token(session: StudySession, token: str, account: Account, *,
+                      now: datetime | None = None) -> Attendance:
+    """A phone scanned the TV's code: valid for the current and previous 30-second window only."""
+    now = now or utcnow()
+    parts = (token or "").split("-")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or int(parts[0]) != session.id:
+        raise SessionError(_("This code is not valid. Scan the code on the screen again."))
+    window = int(parts[1])
+    if window not in (_window(now), _window(now) - 1) or not hmac.compare_digest(
+            parts[2], _token_signature(session.id, window)):
+        raise SessionError(_("This code has expired. Scan the code on the screen again."))
+    if not session.is_open:
+        raise SessionError(_("Sign-in is only possible while the session is open."))
+    if account.person_id is None or not is_expected(session, account.person_id):
+        raise SessionError(_("You are not on this session's list. Ask the branch secretary."))
+    return sign_in(session, account.person_id, source=AttendanceSource.QR, by=account, now=now)
+
+
+# --- sign-in sheet -----------------------------------------------------------
+
+SHEET_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY,
+                  AttendanceStatus.ABSENT)
+
+
+def record_sheet_marks(session: StudySession, marks: dict[int, AttendanceStatus], *, by: Account,
+                       now: datetime | None = None) -> int:
+    """Marks copied from the paper sheet, with who entered them. Returns how many changed.
+
+    "absent" here means "no mark": the person is left for the close to decide
+    (approved leave or make-up).
+    """
+    if session.is_closed:
+        raise SessionError(_("This session is closed."))
+    now = now or utcnow()
+    expected = {row.person_id for row in session.expected_rows}
+    existing = {row.person_id: row for row in attendance_rows(session)}
+    changed = 0
+    for person_id, status in marks.items():
+        if person_id not in expected:
+            continue
+        status = AttendanceStatus(status)
+        row = existing.get(person_id)
+        if status == AttendanceStatus.ABSENT:
+            if row is not None:
+                db.session.delete(row)
+                changed += 1
+            continue
+        if row is None:
+            row = Attendance(session_id=session.id, person_id=person_id)
+            db.session.add(row)
+        elif row.status == status.value:
+            continue
+        row.status = status.value
+        row.source = AttendanceSource.SHEET.value
+        row.recorded_by_id = by.id
+        row.recorded_at = now
+        row.arrived_at = row.arrived_at or session.starts_at
+        row.left_at = (row.left_at or session.planned_end_at) if status == AttendanceStatus.LEFT_EARLY else None
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+# --- leave -------------------------------------------------------------------
+
+def file_leave(session: StudySession, person: Person, reason: str, *, by: Account,
+               now: datetime | None = None) -> LeaveRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise SessionError(_("Please give a reason."))
+    if session.status != SessionStatus.SCHEDULED or as_utc(now or utcnow()) >= as_utc(session.starts_at):
+        raise SessionError(_("Leave can only be requested before the session starts."))
+    if not is_expected(session, person.id):
+        raise SessionError(_("This person is not expected at this session."))
+    leave = db.session.scalar(select(LeaveRequest).where(LeaveRequest.session_id == session.id,
+                                                         LeaveRequest.person_id == person.id))
+    if leave is None:
+        leave = LeaveRequest(session_id=session.id, person_id=person.id)
+        db.session.add(leave)
+    leave.reason = reason[:500]
+    leave.status = LeaveStatus.PENDING.value
+    leave.filed_by_id = by.id
+    leave.decided_by_id = None
+    leave.decided_at = None
+    db.session.flush()
+    return leave
+
+
+def decide_leave(leave: LeaveRequest, *, approve: bool, by: Account, now: datetime | None = None) -> None:
+    if leave.session.is_closed:
+        raise SessionError(_("This session is closed."))
+    leave.status = (LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED).value
+    leave.decided_by_id = by.id
+    leave.decided_at = now or utcnow()
+    db.session.flush()
+
+
+# --- closing -----------------------------------------------------------------
+
+@dataclass
+class SessionSummary:
+    present: int = 0
+    late: int = 0
+    left_early: int = 0
+    on_leave: int = 0
+    absent: int = 0
+    made_up: int = 0
+    makeup_due_on: date | None = None
+    makeup_days: int | None = None
+
+
+def attendance_rows(session: StudySession) -> list[Attendance]:
+    return list(db.session.scalars(select(Attendance).where(Attendance.session_id == session.id)))
+
+
+def summarise(session: StudySession) -> SessionSummary:
+    summary = SessionSummary()
+    for row in attendance_rows(session):
+        setattr(summary, row.status, getattr(summary, row.status) + 1)
+    summary.makeup_due_on = db.session.scalar(select(MakeUp.due_on).where(MakeUp.session_id == session.id).limit(1))
+    if summary.makeup_due_on is not None and session.closed_at is not None:
+        closed_on = as_utc(session.closed_at).astimezone(local_zone()).date()
+        summary.makeup_days = (summary.makeup_due_on - closed_on).days
+    return summary
+
+
+def close_session(session: StudySession, *, by: Account, now: datetime | None = None) -> SessionSummary:
+    """Give every expected attendee a final status; absentees without approved leave get a make-up.
+
+    Closing a closed session changes nothing and returns the same summary.
+    """
+    if session.is_closed:
+        return summarise(session)
+    now = now or utcnow()
+    approved = set(db.session.scalars(select(LeaveRequest.person_id).where(
+        LeaveRequest.session_id == session.id, LeaveRequest.status == LeaveStatus.APPROVED)))
+    recorded = {row.person_id for row in attendance_rows(session)}
+    due_on = now.astimezone(local_zone()).date() + timedelta(days=makeup_due_days())
+    for expected in sorted(session.expected_rows, key=lambda row: row.person_id):
+        if expected.person_id in recorded:
+            continue
+        status = AttendanceStatus.ON_LEAVE if expected.person_id in approved else AttendanceStatus.ABSENT
+        db.session.add(Attendance(session_id=session.id, person_id=expected.person_id, status=status.value,
+                                  source=AttendanceSource.CLOSE.value, recorded_by_id=by.id, recorded_at=now))
+        if status == AttendanceStatus.ABSENT:
+            db.session.add(MakeUp(session_id=session.id, person_id=expected.person_id, due_on=due_on,
+                                  lesson_rows=[MakeUpLesson(lesson_id=row.lesson_id) for row in session.lesson_rows]))
+    session.status = SessionStatus.CLOSED.value
+    session.closed_at = now
+    session.closed_by_id = by.id
+    session.opened_at = session.opened_at or now
+    db.session.flush()
+    _grant_attendance_credit(session, now)
+    session_closed.send(current_app._get_current_object(), session_id=session.id, at=now)
+    return summarise(session)
+
+
+def _grant_attendance_credit(session: StudySession, now: datetime) -> None:
+    """Credit hours by attended time (the session rule), from arrival to leaving or closing."""
+    from app.study.completion import grant_session_credit
+
+    start = as_utc(session.starts_at)
+    for row in attendance_rows(session):
+        if row.status_enum not in ATTENDED or row.arrived_at is None:
+            continue
+        begin = max(as_utc(row.arrived_at), start)
+        end = as_utc(row.left_at) if row.left_at else now
+        minutes = max((end - begin).total_seconds() / 60, 0)
+        grant_session_credit(row.person_id, session.id, minutes, source=CreditSource.SESSION, at=now)
+
+
+# --- make-up -----------------------------------------------------------------
+
+def _completed_lesson_ids(person_id: int, lesson_ids: set[int]) -> set[int]:
+    """Lessons the person has completed (any content version), from the progress records."""
+    from app.study.models.progress import LessonCompletion
+
+    if not lesson_ids:
+        return set()
+    return set(db.session.scalars(select(LessonCompletion.lesson_id).where(
+        LessonCompletion.person_id == person_id, LessonCompletion.lesson_id.in_(lesson_ids))))
+
+
+def record_make_up_progress(person_id: int, lesson_id: int, *, now: datetime | None = None) -> list[MakeUp]:
+    """A completed lesson ticks it off the person's open make-ups; a make-up with nothing left is cleared."""
+    now = now or utcnow()
+    cleared = []
+    make_ups = list(db.session.scalars(
+        select(MakeUp).join(MakeUpLesson).where(MakeUp.person_id == person_id, MakeUp.status == MakeUpStatus.OPEN,
+                                                MakeUpLesson.lesson_id == lesson_id)))
+    for make_up in make_ups:
+        pending = {row.lesson_id: row for row in make_up.lesson_rows if row.completed_at is None}
+        done_before = _completed_lesson_ids(person_id, set(pending) - {lesson_id})
+        for pending_id, row in pending.items():
+            if pending_id == lesson_id or pending_id in done_before:
+                row.completed_at = now
+        if make_up.lessons_left == 0:
+            make_up.status = MakeUpStatus.DONE.value
+            make_up.completed_at = now
+            attendance = get_attendance(make_up.session, person_id)
+            if attendance is not None and attendance.status == AttendanceStatus.ABSENT:
+                attendance.status = AttendanceStatus.MADE_UP.value
+            _grant_make_up_credit(make_up, person_id, now)
+            cleared.append(make_up)
+    db.session.flush()
+    return cleared
+
+
+def _grant_make_up_credit(make_up: MakeUp, person_id: int, now: datetime) -> None:
+    """A finished make-up earns what attending the whole planned session would have."""
+    from app.study.completion import grant_session_credit
+
+    session = make_up.session
+    planned = (as_utc(session.planned_end_at) - as_utc(session.starts_at)).total_seconds() / 60
+    grant_session_credit(person_id, session.id, planned, source=CreditSource.MAKEUP, at=now)
+
+
+def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | None = None, **payload) -> None:
+    """Receiver of app.study.signals.lesson_completed (same transaction: flush only)."""
+    record_make_up_progress(person_id, lesson_id, now=as_utc(at) if at else None)

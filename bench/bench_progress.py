@@ -1,0 +1,210 @@
+"""Progress endpoint under load: POST /api/v1/progress against GET /api/v1/health, same server, same run.
+
+    .venv/bin/python bench/bench_progress.py            # SQLite, then PostgreSQL
+    LMS_BENCH_DB=sqlite LMS_BENCH_SECONDS=5 .venv/bin/python bench/bench_progress.py
+
+For each database: a fresh migrated database with 50 learners (member accounts with API
+tokens) and a published two-hour video lesson; `lms serve` (waitress) on a free loopback
+port; then a bounded load generator (asyncio, HTTP/1.1 keep-alive, LMS_BENCH_CONCURRENCY
+connections, default 50) for LMS_BENCH_SECONDS (default 10) against each endpoint. Each
+progress request is one heartbeat batch (one 15 s interval with a fresh event id) of the
+learner that connection plays for. Prints requests per second, p50/p99 latency, errors,
+and the ratio progress/health. Target: >= 1,000 batches/s and a ratio >= 0.5.
+Waitress runs LMS_BENCH_THREADS threads (default 24): progress requests wait for the
+group-commit writer (app.study.ingest), so more threads mean larger groups per commit.
+The server's log is printed when it recorded a traceback.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import backends, bench_app  # noqa: E402
+
+SECONDS = float(os.environ.get("LMS_BENCH_SECONDS", "10"))
+CONCURRENCY = int(os.environ.get("LMS_BENCH_CONCURRENCY", "50"))
+LEARNERS = 50
+THREADS = int(os.environ.get("LMS_BENCH_THREADS", "24"))
+
+
+def build_data() -> tuple[int, list[str]]:
+    from app.api.services import create_token
+    from app.catalog import services as catalog_services
+    from app.catalog.models import Category
+    from app.extensions import db
+    from app.media.models import Media, MediaStatus
+    from app.org import services
+    from app.org.choices import Role, UnitLevel
+    from app.org.id_number import make_id_number
+    from sqlalchemy import select
+
+    county = services.create_unit(code="C", name="基准旗", level=UnitLevel.COUNTY)
+    township = services.create_unit(code="T", name="基准镇", level=UnitLevel.TOWNSHIP, parent=county)
+    branch = services.create_unit(code="B", name="基准村党支部", level=UnitLevel.BRANCH, parent=township)
+    tokens = []
+    for number in range(LEARNERS):
+        person = services.create_person(unit=branch, name=f"学员{number}", category="full_member",
+                                        id_number=make_id_number("150121", datetime(1970, 1, 1).date(), number),
+                                        cadre_roles=[], phone=None)
+        account = services.create_account(username=f"learner{number}", role=Role.MEMBER, scope_unit=branch,
+                                          person=person)
+        tokens.append(create_token(account, "bench")[1])
+    catalog_services.ensure_builtin_categories()
+    category = db.session.scalar(select(Category).where(Category.code == "agri_tech"))
+    course = catalog_services.create_course(title="马铃薯晚疫病防治", category=category, owner_unit=township)
+    media = Media(kind="video", status=MediaStatus.READY, original_name="课.mp4", duration=7200.0,
+                  owner_unit_id=township.id)
+    db.session.add(media)
+    db.session.flush()
+    lesson = catalog_services.add_lesson(course, type="video", title="识别病斑", media=media)
+    catalog_services.publish_course(course, [township])
+    db.session.commit()
+    return lesson.id, tokens
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(app, port: int) -> subprocess.Popen:
+    env = dict(os.environ, LMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               LMS_INSTANCE_PATH=app.instance_path, LMS_MEDIA_ROOT=app.config["MEDIA_ROOT"])
+    process = subprocess.Popen([str(ROOT / ".venv/bin/lms"), "serve", "--port", str(port), "--threads",
+                                str(THREADS), "--no-jobs"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=open(Path(app.instance_path) / "serve.log", "w"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("lms serve did not start")
+
+
+async def _read_response(reader) -> int:
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _worker(port, make_request, stop_at, latencies, errors):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < stop_at:
+            request = make_request()
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status = await _read_response(reader)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+def run_load(port: int, make_requests: list, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main():
+        stop_at = time.monotonic() + seconds
+        await asyncio.gather(*(_worker(port, make_requests[index % len(make_requests)], stop_at, latencies, errors)
+                               for index in range(CONCURRENCY)))
+
+    started = time.monotonic()
+    asyncio.run(main())
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "p50_ms": latencies[len(latencies) // 2] * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000, "requests": len(latencies),
+            "errors": len(errors)}
+
+
+def health_request(port: int):
+    request = f"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    return lambda: request
+
+
+def progress_request(port: int, token: str, lesson_id: int):
+    """One learner's heartbeats: consecutive 15 s stretches, each with a new event id."""
+    state = {"n": 0}
+    base = datetime.now(timezone.utc) - timedelta(days=1)
+
+    def make():
+        number = state["n"]
+        state["n"] += 1
+        position = (number * 15) % 7200
+        body = json.dumps({"events": [{
+            "id": str(uuid.uuid4()), "lesson_id": lesson_id, "start": position, "end": position + 15,
+            "at": (base + timedelta(seconds=15 * (number + 1))).isoformat()}]}).encode()
+        return (f"POST /api/v1/progress HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+    return make
+
+
+def bench(kind: str) -> dict:
+    with bench_app(kind) as app:
+        lesson_id, tokens = build_data()
+        port = free_port()
+        server = start_server(app, port)
+        try:
+            run_load(port, [health_request(port)], 1.0)  # warm up
+            health = run_load(port, [health_request(port)], SECONDS)
+            progress = run_load(port, [progress_request(port, token, lesson_id) for token in tokens], SECONDS)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        log = Path(app.instance_path) / "serve.log"
+        if log.exists() and "Traceback" in log.read_text():
+            print(f"server errors logged in {log}:\n" + log.read_text()[-3000:])
+        from app.extensions import db
+        from app.study.models import ProgressEvent
+        from sqlalchemy import func, select
+
+        stored = db.session.scalar(select(func.count()).select_from(ProgressEvent))
+    return {"health": health, "progress": progress, "stored_events": stored}
+
+
+def main() -> None:
+    print(f"concurrency {CONCURRENCY}, {SECONDS:g} s per endpoint, waitress threads {THREADS}, {os.cpu_count()} CPUs")
+    for kind in backends():
+        result = bench(kind)
+        health, progress = result["health"], result["progress"]
+        ratio = progress["rps"] / health["rps"]
+        for name, figures in (("GET /api/v1/health", health), ("POST /api/v1/progress", progress)):
+            print(f"{kind:<10} {name:<22} {figures['rps']:8.0f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
+                  f"p99 {figures['p99_ms']:6.1f} ms  errors {figures['errors']}")
+        print(f"{kind:<10} progress batches/s {progress['rps']:.0f} (stored events {result['stored_events']}, "
+              f"answered {progress['requests'] - progress['errors']}); ratio progress/health {ratio:.2f} "
+              f"(targets: >= 1000/s, >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

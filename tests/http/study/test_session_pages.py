@@ -1,0 +1,94 @@
+"""Organisers' session pages: scheduling in scope, sheet and marks with recorder, leave flow, make-up page."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.core.model_base import utcnow
+from app.extensions import db
+from app.study import sessions as services
+from app.study.models.session import LeaveRequest, StudySession
+from tests.conftest import csrf_from, login
+from tests.factories import create_course
+from tests.unit.study.test_sessions import build_session
+
+
+def _local(moment):
+    return moment.astimezone(services.local_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_secretary_schedules_for_own_branch_only(client, world):
+    course = create_course(world.township_a, "马铃薯晚疫病防治", publish_to=[world.township_a])
+    db.session.commit()
+    login(client, "sec-a1")
+    page = client.get("/sessions/new").get_data(as_text=True)
+    assert world.site_a1.name in page and world.site_b1.name not in page
+    start = utcnow() + timedelta(days=1)
+    data = {"csrf_token": csrf_from(page), "site_id": world.site_b1.id, "course_id": course.id, "title": "",
+            "starts_at": _local(start), "planned_end_at": _local(start + timedelta(hours=1))}
+    assert client.post("/sessions/new", data=data).status_code == 200  # not a choice: form error
+    data["site_id"] = world.site_a1.id
+    response = client.post("/sessions/new", data=data)
+    assert response.status_code == 302
+    session = db.session.scalar(select(StudySession))
+    assert session.title == "马铃薯晚疫病防治" and abs(session.starts_at.replace(tzinfo=None)
+                                                       - start.replace(tzinfo=None, second=0, microsecond=0)) < timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("username, status", [(None, 302), ("member-a1", 403), ("tv-a1", 403), ("org-b", 404),
+                                              ("org-a", 200), ("sec-a1", 200), ("admin", 200)])
+def test_session_detail_access_matrix(client, world, username, status):
+    session, _ = build_session(world)
+    if username:
+        login(client, username)
+    assert client.get(f"/sessions/{session.id}").status_code == status
+    assert client.get(f"/sessions/{session.id}/sheet").status_code == status
+
+
+def test_sheet_and_marks_record_the_recorder(client, world):
+    session, people = build_session(world)
+    login(client, "sec-a1")
+    sheet = client.get(f"/sessions/{session.id}/sheet").get_data(as_text=True)
+    assert all(person.name in sheet for person in people) and "sign-in-sheet" in sheet
+    page = client.get(f"/sessions/{session.id}/marks").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), f"mark-{people[0].id}": "present", f"mark-{people[1].id}": "late",
+            f"mark-{people[2].id}": "absent", "then": "close"}
+    assert client.post(f"/sessions/{session.id}/marks", data=data).status_code == 302
+    db.session.expire_all()
+    row = services.get_attendance(session, people[1].id)
+    assert (row.status, row.source, row.recorded_by_id) == ("late", "sheet", world.accounts["secretary_a1"].id)
+    assert session.is_closed
+    detail = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "sec-a1" in detail
+
+
+def test_member_files_leave_secretary_approves_absent_sees_make_up(client, world):
+    session, people = build_session(world, starts_in=timedelta(hours=2))
+    login(client, "member-a1")
+    mine = client.get("/sessions/mine").get_data(as_text=True)
+    assert session.title in mine and f"/sessions/{session.id}/leave" in mine
+    page = client.get(f"/sessions/{session.id}/leave").get_data(as_text=True)
+    client.post(f"/sessions/{session.id}/leave", data={"csrf_token": csrf_from(page), "reason": "去县医院看病"})
+    leave = db.session.scalar(select(LeaveRequest))
+    assert leave.person_id == world.person_a1.id and leave.status == "pending"
+    client.post("/logout", data={"csrf_token": csrf_from(mine)})
+    login(client, "sec-a1")
+    detail = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "去县医院看病" in detail
+    client.post(f"/sessions/{session.id}/leave/{leave.id}/decide",
+                data={"csrf_token": csrf_from(detail), "decision": "approve"})
+    client.post(f"/sessions/{session.id}/close", data={"csrf_token": csrf_from(detail)})
+    db.session.expire_all()
+    assert services.get_attendance(session, world.person_a1.id).status == "on_leave"
+    assert services.get_attendance(session, people[1].id).status == "absent"
+
+
+def test_member_outside_list_cannot_file_leave(client, world):
+    session, _ = build_session(world)
+    login(client, "member-a1")
+    other, _ = build_session(world, title="另一场")
+    services.remove_expected(other, world.person_a1)
+    db.session.commit()
+    assert client.get(f"/sessions/{other.id}/leave").status_code == 404

@@ -1,0 +1,229 @@
+"""Group sessions: scheduling, roll call, QR rotation, sheet marks, leave, close and make-up."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.core.model_base import utcnow
+from app.extensions import db
+from app.org import services as org_services
+from app.org.choices import PersonCategory
+from app.org.models import Account
+from app.study import sessions as services
+from app.study import sessions_api
+from app.study.models.session import (
+    Attendance,
+    AttendanceSource,
+    AttendanceStatus,
+    LeaveStatus,
+    MakeUp,
+    MakeUpStatus,
+)
+from app.study.signals import lesson_completed
+from tests.factories import create_account, create_course, create_person
+
+
+def build_session(world, *, members: int = 3, lessons: int = 2, starts_in=timedelta(minutes=5),
+                  title: str = "马铃薯晚疫病防治"):
+    """A scheduled session at site A1 for branch A1 (person_a1 plus `members` more), committed."""
+    people = [world.person_a1] + [create_person(world.branch_a1, f"成员{n}") for n in range(1, members + 1)]
+    course = create_course(world.township_a, title, lessons=lessons, publish_to=[world.township_a])
+    start = utcnow() + starts_in
+    session = services.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title=title,
+                                        starts_at=start, planned_end_at=start + timedelta(hours=1), course=course)
+    db.session.commit()
+    return session, people
+
+
+def member_account(person, pin: str | None = None, username: str | None = None):
+    account = db.session.scalar(select(Account).where(Account.person_id == person.id))
+    if account is None:
+        account = create_account(username or f"m-{person.id}", "member", person.unit, person=person)
+    if pin:
+        org_services.set_pin(account, pin)
+    return account
+
+
+def test_schedule_expects_branch_roster_and_all_lessons(world):
+    outsider = create_person(world.branch_a2, "外村人")
+    session, people = build_session(world)
+    assert {row.person_id for row in session.expected_rows} == {p.id for p in people}
+    assert outsider.id not in {row.person_id for row in session.expected_rows}
+    assert [lesson.title for lesson in session.lessons] == ["第1课", "第2课"]
+    assert session.unit_id == world.branch_a1.id
+
+
+def test_schedule_refuses_course_not_published_to_branch(world):
+    course = create_course(world.township_b, "乙镇课程", publish_to=[world.township_b])
+    start = utcnow()
+    with pytest.raises(services.SessionError):
+        services.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title="", course=course,
+                                  starts_at=start, planned_end_at=start + timedelta(hours=1))
+
+
+def test_invitee_villager_can_be_added(world):
+    session, _people = build_session(world)
+    villager = create_person(world.branch_a2, "村民王", category=PersonCategory.NON_MEMBER)
+    services.add_expected(session, villager)
+    assert services.is_expected(session, villager.id)
+    assert next(row for row in session.expected_rows if row.person_id == villager.id).is_invitee
+
+
+def test_sign_in_needs_open_session_and_expected_person(world):
+    session, people = build_session(world)
+    secretary = world.accounts["secretary_a1"]
+    with pytest.raises(services.SessionError):
+        services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=secretary)
+    services.open_session(session, by=secretary)
+    stranger = create_person(world.branch_b1, "陌生人")
+    with pytest.raises(services.SessionError):
+        services.sign_in(session, stranger.id, source=AttendanceSource.TICK, by=secretary)
+    row = services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=secretary)
+    again = services.sign_in(session, people[0].id, source=AttendanceSource.PIN, by=secretary)
+    assert row.id == again.id and again.source == "tick"
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+def test_late_after_grace_and_left_early_with_times(world):
+    session, people = build_session(world, starts_in=timedelta(minutes=-30))
+    secretary = world.accounts["secretary_a1"]
+    services.open_session(session, by=secretary)
+    on_time = services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=secretary,
+                               now=session.starts_at + timedelta(minutes=9))
+    late = services.sign_in(session, people[1].id, source=AttendanceSource.TICK, by=secretary,
+                            now=session.starts_at + timedelta(minutes=11))
+    assert on_time.status == AttendanceStatus.PRESENT
+    assert late.status == AttendanceStatus.LATE
+    left_at = session.starts_at + timedelta(minutes=40)
+    left = services.mark_left_early(session, people[0].id, by=secretary, now=left_at)
+    assert left.status == AttendanceStatus.LEFT_EARLY and left.left_at == left_at
+
+
+def test_pin_identifies_expected_member_only(world):
+    session, people = build_session(world)
+    member_account(people[1], pin="2468")
+    outsider = create_person(world.branch_b1, "外人")
+    member_account(outsider, pin="1357")
+    services.open_session(session, by=world.accounts["terminal_a1"])
+    with pytest.raises(services.SessionError):
+        services.sign_in_by_pin(session, "1357", by=world.accounts["terminal_a1"])
+    with pytest.raises(services.SessionError):
+        services.sign_in_by_pin(session, "0000", by=world.accounts["terminal_a1"])
+    person = services.sign_in_by_pin(session, "2468", by=world.accounts["terminal_a1"])
+    assert person.id == people[1].id
+    assert services.get_attendance(session, people[1].id).source == "pin"
+
+
+def test_qr_token_rotates_and_is_bound_to_open_session(world):
+    session, people = build_session(world)
+    account = member_account(people[0])
+    now = utcnow()
+    token = services.make_checkin_token(session, now)
+    with pytest.raises(services.SessionError):  # not open yet
+        services.check_in_by_token(session, token, account, now=now)
+    services.open_session(session, by=world.accounts["terminal_a1"])
+    stale = services.make_checkin_token(session, now - timedelta(seconds=60))
+    with pytest.raises(services.SessionError):
+        services.check_in_by_token(session, stale, account, now=now)
+    previous = services.make_checkin_token(session, now - timedelta(seconds=30))
+    assert services.check_in_by_token(session, previous, account, now=now).source == "qr"
+    forged = token[:-1] + ("0" if token[-1] != "0" else "1")
+    with pytest.raises(services.SessionError):
+        services.check_in_by_token(session, forged, member_account(people[1]), now=now)
+
+
+def test_qr_token_refused_after_close_and_for_others(world):
+    session, people = build_session(world)
+    other, _ = build_session(world, title="另一场")
+    services.open_session(session, by=world.accounts["terminal_a1"])
+    services.open_session(other, by=world.accounts["terminal_a1"])
+    stranger = member_account(create_person(world.branch_b1, "乙村人"))
+    with pytest.raises(services.SessionError):
+        services.check_in_by_token(session, services.make_checkin_token(session), stranger)
+    with pytest.raises(services.SessionError):  # a code of one session does not open another
+        services.check_in_by_token(other, services.make_checkin_token(session), member_account(people[0]))
+    services.close_session(session, by=world.accounts["terminal_a1"])
+    with pytest.raises(services.SessionError):
+        services.check_in_by_token(session, services.make_checkin_token(session), member_account(people[1]))
+
+
+def test_sheet_marks_record_who_entered_them(world):
+    session, people = build_session(world)
+    secretary = world.accounts["secretary_a1"]
+    changed = services.record_sheet_marks(session, {people[0].id: AttendanceStatus.PRESENT,
+                                                    people[1].id: AttendanceStatus.LATE,
+                                                    people[2].id: AttendanceStatus.ABSENT}, by=secretary)
+    assert changed == 2
+    row = services.get_attendance(session, people[1].id)
+    assert (row.status, row.source, row.recorded_by_id) == ("late", "sheet", secretary.id)
+    summary = services.close_session(session, by=secretary)
+    assert (summary.present, summary.late, summary.absent) == (1, 1, 2)
+
+
+def test_leave_flow_and_close_gives_make_ups(world):
+    session, people = build_session(world, members=4)
+    secretary = world.accounts["secretary_a1"]
+    member = member_account(people[1])
+    leave = services.file_leave(session, people[1], "去县医院看病", by=member)
+    refused = services.file_leave(session, people[2], "走亲戚", by=secretary)
+    services.decide_leave(leave, approve=True, by=secretary)
+    services.decide_leave(refused, approve=False, by=secretary)
+    assert leave.status == LeaveStatus.APPROVED and refused.status == LeaveStatus.REFUSED
+    services.open_session(session, by=secretary)
+    services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=secretary)
+    services.sign_in(session, people[3].id, source=AttendanceSource.TICK, by=secretary,
+                     now=session.starts_at + timedelta(minutes=20))
+    closed_at = utcnow()
+    summary = services.close_session(session, by=secretary, now=closed_at)
+    assert (summary.present, summary.late, summary.on_leave, summary.absent) == (1, 1, 1, 2)
+    assert summary.makeup_days == 14
+    make_ups = db.session.scalars(select(MakeUp).order_by(MakeUp.person_id)).all()
+    assert {m.person_id for m in make_ups} == {people[2].id, people[4].id}
+    assert all(len(m.lesson_rows) == 2 for m in make_ups)
+    # Closing twice changes nothing.
+    again = services.close_session(session, by=secretary)
+    assert again == summary
+    assert db.session.scalar(select(func.count()).select_from(MakeUp)) == 2
+
+
+def test_leave_only_before_start(world):
+    session, people = build_session(world, starts_in=timedelta(minutes=-1))
+    with pytest.raises(services.SessionError):
+        services.file_leave(session, people[0], "有事", by=world.accounts["secretary_a1"])
+
+
+def test_make_up_cleared_when_all_lessons_completed(world, app):
+    session, people = build_session(world)
+    secretary = world.accounts["secretary_a1"]
+    services.open_session(session, by=secretary)
+    services.close_session(session, by=secretary)
+    make_up = db.session.scalar(select(MakeUp).where(MakeUp.person_id == people[1].id))
+    first, second = session.lesson_rows
+    lesson_completed.send(app, person_id=people[1].id, lesson_id=first.lesson_id, course_id=session.course_id,
+                          source="self", at=utcnow())
+    assert make_up.status == MakeUpStatus.OPEN and make_up.lessons_left == 1
+    lesson_completed.send(app, person_id=people[1].id, lesson_id=second.lesson_id, course_id=session.course_id,
+                          source="self", at=utcnow())
+    assert make_up.status == MakeUpStatus.DONE
+    assert services.get_attendance(session, people[1].id).status == AttendanceStatus.MADE_UP
+    assert services.summarise(session).made_up == 1
+    other = db.session.scalar(select(MakeUp).where(MakeUp.person_id == people[2].id))
+    assert other.status == MakeUpStatus.OPEN
+
+
+def test_attendees_present_window_and_terminal_check(world):
+    session, people = build_session(world, starts_in=timedelta(minutes=-30))
+    secretary = world.accounts["secretary_a1"]
+    services.open_session(session, by=secretary)
+    start = session.starts_at
+    services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=secretary, now=start)
+    services.sign_in(session, people[1].id, source=AttendanceSource.TICK, by=secretary, now=start + timedelta(minutes=20))
+    services.mark_left_early(session, people[0].id, by=secretary, now=start + timedelta(minutes=10))
+    window = sessions_api.attendees_present(session.id, start + timedelta(minutes=15), start + timedelta(minutes=25))
+    assert [person_id for person_id, _ in window] == [people[1].id]
+    early = sessions_api.attendees_present(session.id, start, start + timedelta(minutes=5))
+    assert [person_id for person_id, _ in early] == [people[0].id]
+    assert sessions_api.session_for_site_open(session.id, world.accounts["terminal_a1"])
+    assert not sessions_api.session_for_site_open(session.id, secretary)
