@@ -13,7 +13,11 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that declares models, so the metadata (and Alembic) sees them all.
-MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models")
+MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models",
+                 "app.quiz.models", "app.study.models")
+
+# Modules that connect receivers to domain events (blinker signals), imported explicitly.
+SUBSCRIBER_MODULES = ("app.study.subscriptions",)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -46,7 +50,7 @@ def _init_extensions(app: Flask) -> None:
     from app.core.i18n import select_locale
     from app.core.jobs import init_jobs
 
-    for module in MODEL_MODULES:
+    for module in MODEL_MODULES + SUBSCRIBER_MODULES:
         __import__(module)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -64,11 +68,17 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api.views import blp as api_blp
+    from app.catalog.blueprint import catalog_bp
     from app.core.views import bp as core_bp
+    from app.media.blueprint import media_bp
+    from app.study.me_views import me_bp
     from app.org.blueprint import auth_bp, org_bp
+    from app.quiz.blueprint import quiz_bp
 
-    for blueprint in (core_bp, auth_bp, org_bp):
+    for blueprint in (core_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
         app.register_blueprint(blueprint)
+    from app.study.session_blueprint import sessions_bp
+    app.register_blueprint(sessions_bp)  # group sessions and terminal mode
 
     from app.api import api
 

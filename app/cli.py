@@ -39,6 +39,10 @@ def init_command(admin_username: str | None, password: str | None) -> None:
     upgrade()
     click.echo(f"Instance folder: {current_app.instance_path}")
     click.echo("Database is at the latest schema.")
+    from app.catalog.services import ensure_builtin_categories
+
+    ensure_builtin_categories()
+    db.session.commit()
     has_admin = db.session.scalar(select(Account.id).where(Account.role == Role.ADMIN).limit(1))
     if admin_username is None and has_admin:
         return
@@ -61,13 +65,24 @@ def init_command(admin_username: str | None, password: str | None) -> None:
 
 @click.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="Print the demo logins as JSON on stdout.")
+@click.option("--no-courses", is_flag=True, help="Units, people and accounts only (no courses or sessions).")
 @with_appcontext
-def demo_command(as_json: bool) -> None:
-    """Load the demo county (idempotent) and print every demo login."""
-    from app.demo import load_demo
+def demo_command(as_json: bool, no_courses: bool) -> None:
+    """Load the demo county (idempotent) and print every demo login.
+
+    Also imports the starter library from courses/, publishes it to the county and schedules
+    a group session per branch for the coming week and one last week with attendance.
+    Key-point videos are transcoded by the job consumer of `lms serve` (or `lms worker`).
+    """
+    from app.demo import load_demo, load_starter_library, schedule_demo_sessions
 
     logins = load_demo()
     db.session.commit()
+    if not no_courses:
+        courses = load_starter_library()
+        db.session.commit()
+        schedule_demo_sessions(courses)
+        db.session.commit()
     if as_json:
         click.echo(json.dumps([login.as_dict() for login in logins], ensure_ascii=False, indent=2))
         return
@@ -139,10 +154,13 @@ def i18n_update(locale: str) -> None:
 
 def register_commands(app) -> None:
     from app.api.cli import tokens_group
+    from app.catalog.cli import courses_group
+    from app.media.cli import media_group
     from app.org.cli import members_group
+    from app.quiz.cli import quiz_group
 
     for command in (init_command, demo_command, serve_command, worker_command, members_group, tokens_group,
-                    i18n_group):
+                    quiz_group, media_group, courses_group, i18n_group):
         app.cli.add_command(command)
 
 

@@ -60,6 +60,27 @@ def load_settings(overrides: dict | None = None) -> dict:
         "ROSTER_MAX_BYTES": _env_int("LMS_ROSTER_MAX_BYTES", 10 * 1024 * 1024),
         "ROSTER_MAX_ROWS": _env_int("LMS_ROSTER_MAX_ROWS", 50_000),
         "PEOPLE_PER_PAGE": 50,
+        # Records: where xAPI statements are delivered (none: no outbox), and the pro-rating rule
+        # for people who join mid-year ("monthly": remaining months incl. the joining one / 12; "none").
+        "RECORDS_FEED_URL": _env("LMS_RECORDS_FEED_URL"),
+        "RECORDS_FEED_TOKEN": _env("LMS_RECORDS_FEED_TOKEN"),
+        "RECORDS_PRORATE": _env("LMS_RECORDS_PRORATE", "monthly"),
+        "RECORDS_PRORATE_SINCE": _env("LMS_RECORDS_PRORATE_SINCE"),  # ISO date of the initial roster load
+        "PACKAGE_MAX_BYTES": _env_int("LMS_PACKAGE_MAX_BYTES", 2 * 1024 * 1024 * 1024),
+        # Media: the resumable upload accepts files up to MEDIA_MAX_UPLOAD_BYTES in chunks of at
+        # most UPLOAD_CHUNK_BYTES; the plain form (no JavaScript) only up to MEDIA_FORM_UPLOAD_BYTES.
+        "MEDIA_MAX_UPLOAD_BYTES": _env_int("LMS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
+        "MEDIA_MAX_FILE_SIZE": _env_int("LMS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
+        "MEDIA_FORM_UPLOAD_BYTES": _env_int("LMS_MEDIA_FORM_UPLOAD_BYTES", 200 * 1024 * 1024),
+        "MEDIA_DOCUMENT_MAX_BYTES": _env_int("LMS_MEDIA_DOCUMENT_MAX_BYTES", 100 * 1024 * 1024),
+        "UPLOAD_CHUNK_BYTES": _env_int("LMS_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024),
+        "MEDIA_MAX_DURATION": _env_int("LMS_MEDIA_MAX_DURATION", 4 * 3600),
+        "MEDIA_MIN_DURATION": float(_env("LMS_MEDIA_MIN_DURATION", "0.5")),
+        "MEDIA_MAX_DIMENSION": _env_int("LMS_MEDIA_MAX_DIMENSION", 4096),
+        # Tries of a transcode killed by a signal (out of memory, a crash) before it fails for good.
+        "MEDIA_TRANSCODE_ATTEMPTS": _env_int("LMS_MEDIA_TRANSCODE_ATTEMPTS", 3),
+        # Set (e.g. "/protected-media/") when nginx serves MEDIA_ROOT as an internal location.
+        "MEDIA_X_ACCEL_PREFIX": _env("LMS_MEDIA_X_ACCEL_PREFIX"),
         "API_TITLE": "Rural LMS API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 from sqlalchemy import select
 
+from app.catalog.services import ensure_builtin_categories
 from app.extensions import db
 from app.org import services
 from app.org.choices import CadreRole, Education, Gender, PersonCategory, Post, Role, UnitLevel
 from app.org.id_number import make_id_number
+from app.catalog.models import Course
 from app.org.models import Account, Person, Site, Unit
 
 DEMO_PASSWORD = "demo-lms-2026"
@@ -90,6 +93,7 @@ def _person(branch: Unit, branch_index: int, index: int) -> Person:
 def load_demo() -> list[DemoLogin]:
     """Create the demo county if missing and return every demo login."""
     logins: list[DemoLogin] = []
+    ensure_builtin_categories()
     county = _unit(*COUNTY, UnitLevel.COUNTY, None)
     _account(logins, "trainer", Role.TRAINER, county, display_name="县培训员")
     branch_index = 0
@@ -110,3 +114,100 @@ def load_demo() -> list[DemoLogin]:
             branch_index += 1
     db.session.flush()
     return logins
+
+
+# --- courses and group sessions ---------------------------------------------------------------
+
+STARTER_LIBRARY = Path(__file__).resolve().parent.parent / "courses"
+# The first branch's session is the one journey 2 walks through.
+SESSION_TITLES = {"potato-seed-and-yield": "马铃薯晚疫病防治"}
+
+
+def load_starter_library() -> list:
+    """Import every package in courses/ (idempotent) and publish it to the demo county."""
+    from app.catalog.package_import import import_package
+    from app.catalog.packages import load_package
+    from app.catalog.services import publish_course
+
+    county = db.session.scalar(select(Unit).where(Unit.code == COUNTY[0]))
+    trainer = db.session.scalar(select(Account).where(Account.username == "trainer"))
+    courses = []
+    for folder in sorted(STARTER_LIBRARY.iterdir()):
+        if not (folder / "course.yaml").is_file():
+            continue
+        report = import_package(load_package(folder), owner_unit=county, account=trainer)
+        course = db.session.get(Course, report.course_id)
+        if not any(publication.unit_id == county.id for publication in course.publications):
+            publish_course(course, [county], by=trainer)
+        courses.append(course)
+    db.session.flush()
+    return courses
+
+
+def _local(day: date, hour: int, minute: int) -> datetime:
+    from app.study.sessions import local_zone
+
+    return datetime.combine(day, time(hour, minute), tzinfo=local_zone()).astimezone(timezone.utc)
+
+
+def schedule_demo_sessions(courses: list, now: datetime | None = None) -> None:
+    """Per branch: a session in the coming week, and one last week that took place (idempotent)."""
+    from app.study import sessions
+    from app.study.models.session import AttendanceSource, StudySession
+    from app.study.sessions import local_zone
+
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(local_zone()).date()
+    ordered = sorted(courses, key=lambda course: course.slug != "potato-seed-and-yield")
+    sites = list(db.session.scalars(select(Site).order_by(Site.code)))
+    for index, site in enumerate(sites):
+        if db.session.scalar(select(StudySession.id).where(StudySession.site_id == site.id).limit(1)):
+            continue  # this site has its demo sessions already
+        secretary = db.session.scalar(select(Account).where(Account.scope_unit_id == site.unit_id,
+                                                            Account.role == Role.ORGANISER))
+        course = ordered[index % len(ordered)]
+        title = SESSION_TITLES.get(course.slug, course.title)
+        sessions.schedule_session(by=secretary, site=site, title=title, course=course,
+                                  starts_at=_local(today + timedelta(days=index % 6), 19, 30),
+                                  planned_end_at=_local(today + timedelta(days=index % 6), 21, 0))
+        past_start = _local(today - timedelta(days=7), 19, 30)
+        past = sessions.schedule_session(by=secretary, site=site, title=title, course=course,
+                                         starts_at=past_start, planned_end_at=past_start + timedelta(minutes=90))
+        roster = sorted(row.person_id for row in past.expected_rows)
+        on_leave, absent, late = roster[-1], roster[-3:-1], roster[3]
+        leave = sessions.file_leave(past, db.session.get(Person, on_leave), "外出务工", by=secretary,
+                                    now=past_start - timedelta(days=1))
+        sessions.decide_leave(leave, approve=True, by=secretary, now=past_start - timedelta(hours=20))
+        sessions.open_session(past, by=secretary, now=past_start - timedelta(minutes=10))
+        for person_id in roster:
+            if person_id == on_leave or person_id in absent:
+                continue
+            arrival = past_start + timedelta(minutes=25 if person_id == late else -5)
+            sessions.sign_in(past, person_id, source=AttendanceSource.TICK, by=secretary, now=arrival)
+        _demo_session_progress(past, site, past_start)
+        sessions.close_session(past, by=secretary, now=past_start + timedelta(minutes=95))
+    db.session.flush()
+
+
+def _demo_session_progress(session, site: Site, start: datetime) -> None:
+    """The terminal showed the session's lessons in turn; its playback credits everyone signed in."""
+    import uuid
+
+    from app.study.progress import lesson_duration, record_events
+
+    terminal = db.session.scalar(select(Account).where(Account.site_id == site.id, Account.role == Role.TERMINAL))
+    clock = start + timedelta(minutes=5)
+    events = []
+    for row in sorted(session.lesson_rows, key=lambda item: item.position):
+        lesson = row.lesson
+        if lesson.type == "quiz":
+            continue
+        length = lesson_duration(lesson) or float(lesson.min_seconds or 60)
+        for offset in range(0, int(length), 60):
+            end = min(offset + 60, length)
+            events.append({"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{session.id}/{lesson.id}/{offset}")),
+                           "lesson_id": lesson.id, "start": offset, "end": end, "session_id": session.id,
+                           "at": clock + timedelta(seconds=end - offset), "scrolled_to_end": end >= length})
+            clock += timedelta(seconds=end - offset)
+    if events:
+        record_events(terminal, events, now=clock)

@@ -87,3 +87,95 @@ def build_world() -> World:
     }
     db.session.commit()
     return world
+
+
+def create_course(owner_unit: Unit, title: str | None = None, category_code: str = "agri_tech", *,
+                  summary: str = "", credit_hours="1", tags: list[str] = (), publish_to: list[Unit] = (),
+                  lessons: int = 1, **kwargs):
+    """A course with `lessons` text lessons, published to `publish_to` when given."""
+    from sqlalchemy import select
+
+    from app.catalog import services as catalog_services
+    from app.catalog.models import Category
+
+    catalog_services.ensure_builtin_categories()
+    category = db.session.scalar(select(Category).where(Category.code == category_code))
+    course = catalog_services.create_course(title=title or f"课程{next(_sequence)}", category=category,
+                                            owner_unit=owner_unit, summary=summary, credit_hours=credit_hours,
+                                            tags=list(tags), **kwargs)
+    for number in range(1, lessons + 1):
+        create_lesson(course, title=f"第{number}课", body_markdown=f"# 第{number}课\n\n正文。")
+    if publish_to:
+        catalog_services.publish_course(course, list(publish_to))
+    return course
+
+
+def create_lesson(course, type: str = "text", title: str | None = None, **kwargs):
+    from app.catalog import services as catalog_services
+
+    return catalog_services.add_lesson(course, type=type, title=title or f"课时{next(_sequence)}", **kwargs)
+
+
+# --- quiz ---------------------------------------------------------------------------------------
+
+QUIZ_GIFT = """$CATEGORY: 农业/马铃薯
+
+::q1:: 马铃薯晚疫病由什么引起？ {=真菌#对 ~细菌#错 ~病毒 ####晚疫病是一种真菌病害。}
+
+::q2:: 下列哪些是晚疫病的防治措施？ {~%50%选用抗病品种 ~%50%及时喷施保护性药剂 ~%-100%大水漫灌}
+
+::q3:: 晚疫病在低温高湿条件下容易流行。 {T ####低温高湿利于病菌繁殖。}
+
+::q4:: 马铃薯的块茎属于植物的哪一部分？ {=茎 =块茎}
+
+::q5:: 每亩马铃薯用种量约多少公斤？ {#150:10}
+
+::q6:: 配对作物与类别 {=马铃薯 -> 薯类 =小麦 -> 谷物 = -> 豆类}
+
+$CATEGORY: 农业/养殖
+
+::q7:: 奶牛挤奶前应做什么？ {=清洗消毒乳房 ~直接挤奶 ~喂食 ####挤奶前必须清洗消毒。}
+
+::q8:: 羊舍冬季应注意保暖通风。 {TRUE}
+"""
+
+
+def create_bank(unit, name: str | None = None, gift: str | None = QUIZ_GIFT):
+    """A bank in `unit`, filled from GIFT text (eight questions in two categories by default)."""
+    from app.quiz import services as quiz_services
+
+    bank = quiz_services.create_bank(name=name or f"题库{next(_sequence)}", unit=unit)
+    if gift:
+        quiz_services.import_bank_file(bank, gift.encode("utf-8"), filename="bank.gift")
+    return bank
+
+
+def create_quiz(course, *, lesson=True, questions=(), draw=None, **settings):
+    """A quiz on a new quiz lesson of `course` (or the end-of-course quiz), with fixed
+    `questions` and/or draw=(bank, category path or None, count)."""
+    from sqlalchemy import select
+
+    from app.quiz import services as quiz_services
+    from app.quiz.models import QuestionCategory
+
+    quiz_lesson = create_lesson(course, type="quiz", title=settings.pop("lesson_title", "测验")) if lesson else None
+    quiz = quiz_services.create_quiz(course, quiz_services.QuizSettings(title=settings.pop("title", "测验"),
+                                                                          **settings), lesson=quiz_lesson)
+    for question in questions:
+        quiz_services.add_fixed_question(quiz, question)
+    if draw is not None:
+        bank, path, count = draw
+        category = None
+        if path:
+            category = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,
+                                                                        QuestionCategory.path == path))
+        quiz_services.add_draw(quiz, bank, category, count)
+    return quiz
+
+
+def bank_questions(bank):
+    from sqlalchemy import select
+
+    from app.quiz.models import Question
+
+    return list(db.session.scalars(select(Question).where(Question.bank_id == bank.id).order_by(Question.id)))

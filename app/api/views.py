@@ -83,3 +83,7 @@ def people(page: int, per_page: int, q: str, unit: int | None = None, category: 
 def person(person_id: int):
     """One person; 404 when the person is outside the caller's scope."""
     return queries.get_person_or_404(api_account(), person_id)
+from app.api import courses  # noqa: E402,F401 - registers /courses on blp
+from app.api import progress  # noqa: E402,F401 - registers /progress on blp
+from app.api import quiz  # noqa: E402,F401 - registers /question-banks and /quizzes on blp
+from app.api import media  # noqa: E402,F401 - registers /media on blp

@@ -1,6 +1,7 @@
 """What the home page shows each role: small read-only summaries."""
 from __future__ import annotations
 
+from app.catalog import queries as catalog_queries
 from app.core.jobs import Job, JobStatus, jobs_visible_to
 from app.extensions import db
 from app.org import queries
@@ -21,6 +22,10 @@ def panels_for(account) -> dict:
         panels["people_total"] = sum(node["people"] for node in tree)
         panels["jobs"] = recent_jobs_for(account)
         panels["jobs_running"] = [j for j in panels["jobs"] if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
+    if role in (Role.ORGANISER, Role.ADMIN, Role.TRAINER):
+        panels["my_courses"] = catalog_queries.count_managed_courses_by_status(account)
+    else:
+        panels["available_courses"] = catalog_queries.count_courses_for(account)
     if role == Role.MEMBER:
         panels["person"] = account.person
         panels["has_pin"] = account.pin_hash is not None

@@ -32,7 +32,7 @@ from app.extensions import db, huey
 log = logging.getLogger(__name__)
 
 # Modules that declare tasks; imported explicitly so every consumer knows them.
-TASK_MODULES = ["app.org.tasks"]
+TASK_MODULES = ["app.org.tasks", "app.media.tasks"]
 
 _job_app: Flask | None = None
 # kind -> label shown to people; each domain registers its kinds next to their tasks.
@@ -99,6 +99,15 @@ class JobError(Exception):
     """A failure whose message is meant for the user (already translated)."""
 
 
+class RetryableJobError(JobError):
+    """A failure that may pass on another try (a crashed subprocess, a restart).
+
+    The job goes back to "queued" with the message noted, and the exception
+    propagates so Huey retries the task (declare it with retries=N). The task
+    itself decides when to stop retrying and raise a plain JobError instead.
+    """
+
+
 def init_jobs(app: Flask) -> None:
     global _job_app
     _job_app = app
@@ -146,6 +155,13 @@ def _execute(job_id: int, fn: Callable[..., dict | None]) -> None:
     db.session.commit()
     try:
         result = fn(job, **job.payload)
+    except RetryableJobError as exc:
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status = JobStatus.QUEUED
+        job.message = str(exc)[:255]
+        db.session.commit()
+        raise
     except Exception as exc:  # the job row carries the reason to the UI
         db.session.rollback()
         job = db.session.get(Job, job_id)

@@ -14,6 +14,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "manage_people": frozenset({Role.ORGANISER, Role.ADMIN}),
     "manage_units": frozenset({Role.ORGANISER, Role.ADMIN}),
     "manage_accounts": frozenset({Role.ORGANISER, Role.ADMIN}),
+    "manage_courses": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
+    "manage_categories": frozenset({Role.ADMIN}),
+    "manage_question_banks": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
+    "manage_quizzes": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
+    "view_quiz_results": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
+    "upload_media": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
 }
 
 

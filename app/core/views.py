@@ -15,6 +15,10 @@ bp = Blueprint("core", __name__, template_folder="templates", static_folder="sta
 @bp.route("/")
 @login_required
 def home():
+    if current_user.role == "terminal":  # the activity-room TV opens on its own start screen
+        from app.study.terminal_views import terminal_home
+
+        return terminal_home()
     return render_template("core/home.html", panels=home_panels.panels_for(current_user))
 
 

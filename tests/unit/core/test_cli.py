@@ -39,7 +39,7 @@ def test_secret_key_is_generated_into_instance_folder(make_app, tmp_path):
 
 def test_demo_json_lists_every_login_and_is_idempotent(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--json"])
+    result = runner.invoke(args=["demo", "--json", "--no-courses"])
     assert result.exit_code == 0, result.output
     logins = json.loads(result.output)
     roles = [login["role"] for login in logins]
@@ -50,7 +50,7 @@ def test_demo_json_lists_every_login_and_is_idempotent(app):
     assert all(set(login) == {"username", "password", "role", "unit"} for login in logins)
     first = _counts()
     assert first == (1 + 2 + 6, 6, 60, first[3])
-    again = runner.invoke(args=["demo", "--json"])
+    again = runner.invoke(args=["demo", "--json", "--no-courses"])
     assert json.loads(again.output) == logins
     assert _counts() == first
 
@@ -58,7 +58,7 @@ def test_demo_json_lists_every_login_and_is_idempotent(app):
 def test_demo_logins_work_for_every_role(app):
     from tests.conftest import login
 
-    logins = json.loads(app.test_cli_runner().invoke(args=["demo", "--json"]).output)
+    logins = json.loads(app.test_cli_runner().invoke(args=["demo", "--json", "--no-courses"]).output)
     seen_roles = set()
     for entry in logins:
         if entry["role"] in seen_roles:
@@ -73,7 +73,7 @@ def test_demo_logins_work_for_every_role(app):
 def test_demo_people_have_valid_id_numbers_and_mixed_categories(app):
     from app.org.id_number import parse_id_number
 
-    app.test_cli_runner().invoke(args=["demo"])
+    app.test_cli_runner().invoke(args=["demo", "--no-courses"])
     people = list(db.session.scalars(select(Person)))
     assert len({p.category for p in people}) == 5
     for person in people:

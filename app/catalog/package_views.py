@@ -1,0 +1,73 @@
+"""Trainers import a zipped course package from the browser."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import SubmitField
+
+from app.catalog.models import Course
+from app.catalog.package_import import import_package
+from app.catalog.packages import PackageError, PackageProblem, extract_zip, load_package
+from app.core.permissions import require
+from app.core.scope import scoped
+from app.extensions import db
+
+
+class PackageUploadForm(FlaskForm):
+    file = FileField(validators=[FileRequired()])
+    submit = SubmitField()
+
+
+def _owner_unit():
+    if current_user.scope_unit is not None:
+        return current_user.scope_unit
+    from app.org.models import Unit
+
+    roots = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).limit(2)))
+    return roots[0] if len(roots) == 1 else None
+
+
+@require("manage_courses")
+def package_import():
+    form = PackageUploadForm()
+    if request.method == "GET":
+        return render_template("catalog/package_import.html", form=form)
+    request.max_content_length = current_app.config["PACKAGE_MAX_BYTES"]
+    if not form.validate_on_submit():
+        return render_template("catalog/package_import.html", form=form), 400
+    workdir = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "packages" / uuid.uuid4().hex
+    workdir.mkdir(parents=True)
+    try:
+        archive = workdir / "package.zip"  # never the uploaded name
+        form.file.data.save(archive)
+        try:
+            package = load_package(extract_zip(archive, workdir / "unpacked"))
+            existing = db.session.scalar(select(Course).where(Course.slug == package.slug))
+            if existing is not None and db.session.scalar(
+                    scoped(Course, current_user).where(Course.id == existing.id)) is None:
+                raise PackageError([PackageProblem("course.yaml", None, _(
+                    "A course with the short name %(slug)s belongs to another unit.", slug=package.slug))])
+            owner = _owner_unit()
+            if owner is None:
+                raise PackageError([PackageProblem("course.yaml", None, _("Your account has no unit."))])
+            report = import_package(package, owner_unit=owner, account=current_user)
+        except PackageError as error:
+            # The 400 answer rolls the request back: nothing of the package is kept.
+            return render_template("catalog/package_import.html", form=form, problems=error.problems), 400
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    message = {"created": _("Course %(title)s imported."), "updated": _("Course %(title)s updated."),
+               "unchanged": _("Course %(title)s is unchanged.")}[report.action]
+    flash(message % {"title": package.title}, "success")
+    for note in report.notes:
+        flash(note, "info")
+    return redirect(url_for("catalog.course_edit", course_id=report.course_id))
