@@ -235,3 +235,11 @@ def unpublish_course(course: Course, unit) -> None:
 def archive_course(course: Course) -> None:
     course.status = CourseStatus.ARCHIVED.value
     db.session.flush()
+
+
+def set_course_cover(course: Course, media) -> None:
+    """Use an image (kind "image") as the course's cover; None removes it. Not a content change."""
+    if media is not None and media.kind != "image":
+        raise CatalogError(_("A cover must be an image."))
+    course.cover_media_id = media.id if media is not None else None
+    db.session.flush()

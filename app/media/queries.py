@@ -36,10 +36,10 @@ def viewable_condition(account):
     from app.catalog.models import Course, Lesson
     from app.catalog.queries import visible_condition
 
-    in_course = exists().where(
-        Lesson.media_id == Media.id, Lesson.course_id == Course.id,
-        or_(visible_condition(account), scope_filter(Course, account)))
-    return or_(scope_filter(Media, account), in_course)
+    course_allowed = or_(visible_condition(account), scope_filter(Course, account))
+    in_course = exists().where(Lesson.media_id == Media.id, Lesson.course_id == Course.id, course_allowed)
+    as_cover = exists().where(Course.cover_media_id == Media.id, course_allowed)
+    return or_(scope_filter(Media, account), in_course, as_cover)
 
 
 def get_viewable_media_or_404(account, media_id: int) -> Media:

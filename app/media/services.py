@@ -142,6 +142,54 @@ def ingest_file(path: Path | str, *, original_name: str, owner_unit, uploaded_by
     return media
 
 
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
+COVER_MAX_BYTES = 10 * 1024 * 1024
+COVER_WIDTH = 960
+IMAGE_MESSAGES_ZH = {
+    "not_image": "这不是图片文件：封面请上传 JPG 或 PNG 图片。",
+    "image_too_large": "图片太大：封面图片最大允许 10 MB。",
+    "image_unreadable": "图片文件已损坏，无法读取，请换一张图片。",
+}
+
+
+def store_cover_image(path: Path | str, *, owner_unit, uploaded_by=None) -> Media:
+    """A course cover: checked by content, then re-encoded by ffmpeg to a JPEG at most 960 px wide.
+
+    Re-encoding drops metadata and anything hidden in the file; the original is not kept.
+    Raises MediaRejected (nothing stored) for anything that is not a readable image.
+    """
+    import subprocess
+    import tempfile
+
+    path = Path(path)
+    try:
+        if path.stat().st_size > COVER_MAX_BYTES:
+            raise MediaRejected("image_too_large", IMAGE_MESSAGES_ZH["image_too_large"])
+        with path.open("rb") as handle:
+            head = handle.read(16)
+        if not head.startswith(IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
+            raise MediaRejected("not_image", IMAGE_MESSAGES_ZH["not_image"])
+        with tempfile.TemporaryDirectory(prefix="lms-cover-") as workdir:
+            output = Path(workdir) / "cover.jpg"
+            result = subprocess.run(
+                ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", f"file:{path.resolve()}", "-frames:v", "1",
+                 "-vf", f"scale='min({COVER_WIDTH},iw)':-2", "-map_metadata", "-1", "-q:v", "4",
+                 f"file:{output}"], capture_output=True, timeout=60)
+            if result.returncode != 0 or not output.exists() or output.stat().st_size == 0:
+                raise MediaRejected("image_unreadable", IMAGE_MESSAGES_ZH["image_unreadable"])
+            media = Media(kind="image", status=MediaStatus.READY, progress=100, mime="image/jpeg",
+                          original_name="cover.jpg", size=output.stat().st_size, sha256=file_sha256(output),
+                          owner_unit_id=owner_unit.id,
+                          uploaded_by_id=uploaded_by.id if uploaded_by is not None else None)
+            db.session.add(media)
+            db.session.flush()
+            media.poster_key = media_storage().put_file(output, f"media/{media.id}/cover.jpg")
+    finally:
+        path.unlink(missing_ok=True)
+    db.session.flush()
+    return media
+
+
 def discard_media_files(media: Media) -> None:
     """Remove everything stored for this media (used when its row is deleted)."""
     media_storage().delete_prefix(f"media/{media.id}")
