@@ -79,10 +79,19 @@ def test_reimport_of_unchanged_package_changes_nothing(app, owner, potato):
     assert _media_files(app) == files
 
 
-def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, owner, potato):
+def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, world, owner, potato):
+    from datetime import datetime, timezone
+
+    from app.study import completion
+
     _import(potato, owner)
     course = _course("potato-seed-and-yield")
     before = {lesson.position: (lesson.id, lesson.content_version) for lesson in course.lessons}
+    studied = [lesson for lesson in course.lessons if lesson.type == "text"][:2]
+    for lesson in studied:
+        completion.complete_lesson(world.person_a1.id, lesson, source="self_study",
+                                   at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    db.session.commit()
     lesson_file = sorted((potato / "lessons").glob("*.md"))[1]
     lesson_file.write_text(lesson_file.read_text(encoding="utf-8") + "\n\n补充一句。\n", encoding="utf-8")
     report = _import(potato, owner)
@@ -92,6 +101,8 @@ def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, owner, po
     assert course.version == 2
     changed = [position for position in before if before[position] != after[position]]
     assert changed == [2]  # every other lesson is the same row, so progress on it is kept
+    done = completion.completed_lesson_ids(world.person_a1.id, [lesson.id for lesson in studied], course)
+    assert done == {studied[0].id}  # lesson 1 stays studied; the changed lesson 2 must be studied again
 
 
 def test_export_then_import_is_identical(app, owner, potato, tmp_path):
