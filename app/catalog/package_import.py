@@ -91,7 +91,7 @@ class _Importer:
             except TitleCardError as error:
                 raise _problem(_("The key-point video could not be made: %(reason)s", reason=str(error)),
                                spec.line) from None
-            return self._ingest(output, f"{spec.title}.mp4", consume=True, generated=True)
+            return self._ingest(output, f"{self.package.title}：{spec.title}.mp4", consume=True, generated=True)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
