@@ -69,7 +69,8 @@ def lesson_detail(course_id: int, lesson_id: int):
         "catalog/lesson.html", course=course, lesson=lesson, media=lesson.media,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        body_html=render_markdown(lesson.body_markdown) if lesson.type == LessonType.TEXT else None,
+        # Text lessons are their Markdown; media lessons may carry notes (a generated video's key points).
+        body_html=render_markdown(lesson.body_markdown) if lesson.body_markdown else None,
     )
 
 

@@ -1,5 +1,6 @@
-"""Taking a quiz: the quiz page, starting (also on a shared terminal for a member who enters
-a PIN), answering one question per page (terminal) or all on one page (phone), submitting,
+"""Taking a quiz: the quiz page, starting (also on a shared terminal: for a member who enters
+a PIN, or, while a group session covering the quiz is open there, for anyone signed in at roll
+call, who needs no PIN), answering one question per page (terminal) or all on one page (phone), submitting,
 and the result with explanations.
 
 Every page works with JavaScript off; static/quiz/keys.js only adds number keys and Enter.
@@ -38,7 +39,9 @@ def quiz_page(quiz_id: int):
     person = queries.learner_person(current_user)
     attempts = queries.attempts_of(quiz, person) if person else []
     terminal_form = None
-    if _is_terminal():
+    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    takers = queries.session_takers(group_session, quiz, current_user) if group_session else []
+    if _is_terminal() and group_session is None:
         terminal_form = TerminalStartForm()
         terminal_form.person.choices = [SelectChoice(p.id, p.name) for p in queries.people_for_terminal(current_user)]
     counted = services.counted_attempt(quiz, person.id) if person else None
@@ -47,6 +50,8 @@ def quiz_page(quiz_id: int):
         open_attempt=next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None),
         attempts_left=None if quiz.max_attempts is None else max(0, quiz.max_attempts - len(attempts)),
         question_count=_question_count(quiz), start_form=StartForm(), terminal_form=terminal_form,
+        group_session=group_session, takers=takers,
+        next_taker=next((taker for taker in takers if not taker.has_taken), None),
         can_manage=can(current_user, "manage_quizzes"))
 
 
@@ -80,8 +85,12 @@ def start(quiz_id: int):
 
 
 def _terminal_start(quiz):
-    """Group-session mode: the terminal starts an attempt for a member of its branch, who
-    proves who they are with their PIN. The attempt records the person and the terminal."""
+    """The terminal starts an attempt for a member of its branch, who proves who they are with
+    their PIN; while a group session covering the quiz is open, for someone signed in to it.
+    The attempt records the person and the terminal."""
+    group_session = queries.open_session_for_quiz(current_user, quiz)
+    if group_session is not None:
+        return _session_start(quiz, group_session)
     form = TerminalStartForm()
     form.person.choices = [SelectChoice(p.id, p.name) for p in queries.people_for_terminal(current_user)]
     if not form.validate_on_submit():
@@ -97,9 +106,28 @@ def _terminal_start(quiz):
     except services.QuizError as error:
         flash(str(error), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    return _terminal_first_page(quiz, attempt)
+
+
+def _session_start(quiz, group_session):
+    """Group-session mode: the person was identified at roll call, so no PIN. Someone not signed
+    in to the session (absent, left early, on leave, a forged id) is not found. The session is
+    linked to the attempt implicitly (see queries.session_takers): the schema has no column."""
+    if not StartForm().validate_on_submit():
+        abort(400)
+    taker = queries.get_session_taker_or_404(group_session, quiz, current_user, request.form.get("person", type=int))
+    try:
+        attempt = services.start_attempt(quiz, taker.person, account=current_user, terminal=current_user)
+    except services.QuizError as error:
+        flash(str(error), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    return _terminal_first_page(quiz, attempt)
+
+
+def _terminal_first_page(quiz, attempt: Attempt):
     if attempt.terminal_account_id != current_user.id:
         # The person's open attempt was started on their own phone: finish it there.
-        flash(_("%(name)s has an unfinished attempt on another device.", name=person.name), "error")
+        flash(_("%(name)s has an unfinished attempt on another device.", name=attempt.person.name), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     return redirect(url_for("quiz.attempt_question", attempt_id=attempt.id, position=1))
 
@@ -207,5 +235,6 @@ def attempt_result(attempt_id: int):
         return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     quiz = attempt.quiz
     views = [question_view(question, reveal=quiz.show_explanations) for question in attempt.questions]
+    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
     return _no_store(render_template("quiz/attempt_result.html", attempt=attempt, quiz=quiz, questions=views,
-                                     person=attempt.person, terminal=_is_terminal()))
+                                     person=attempt.person, terminal=_is_terminal(), group_session=group_session))

@@ -1,11 +1,19 @@
 """Journey 2 step 4: on the branch terminal a member takes the quiz, one question per screen,
 with the keyboard only (name chosen from the list, PIN typed, number keys answer, Enter goes on),
-and sees the result with the explanations."""
+and sees the result with the explanations. In a group session the people signed in at roll call
+take it in turn, with no PIN."""
+from datetime import timedelta
+
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from app.extensions import db
 from app.org.services import set_pin
+from app.quiz.models import Attempt
+from app.study import sessions
+from app.study.models.session import AttendanceSource
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
+from tests.unit.study.test_sessions import build_session
 
 GIFT = """::q1:: 马铃薯晚疫病由什么引起？ {~细菌 =真菌 ~病毒 ####晚疫病是一种真菌病害。}
 
@@ -68,3 +76,78 @@ def test_member_passes_the_quiz_on_the_terminal_with_the_keyboard(world, live_se
     expect(page.locator("#result-status .mark-right")).to_be_visible()  # passed
     expect(page.locator(".quiz-explanation").first).to_contain_text("晚疫病是一种真菌病害。")
     expect(page.locator("#next-member")).to_be_visible()
+
+
+def answer_all_right_with_the_keyboard(page):
+    """The three questions of GIFT, answered right with number keys, then submitted with Enter."""
+    keys_ready(page)
+    page.keyboard.press("2")  # 真菌
+    page.keyboard.press("Enter")
+    expect(page.locator("#quiz-position")).to_contain_text("2")
+    keys_ready(page)
+    page.keyboard.press("1")  # true
+    page.keyboard.press("Enter")
+    expect(page.locator("#quiz-position")).to_contain_text("3")
+    keys_ready(page)
+    page.keyboard.press("1")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    expect(page.locator("#answered-count")).to_contain_text("3")
+    keys_ready(page)
+    page.keyboard.press("Enter")  # submit
+    expect(page.locator("#result-score")).to_have_text("100%")
+
+
+def test_people_signed_in_to_the_session_take_the_quiz_in_turn_with_the_keyboard(world, live_server, page):
+    """Group-session mode: the session is open and two members were ticked at roll call; on the
+    quiz page the TV lists just them, each starts with Enter (no PIN), and after each result
+    "下一位" brings back the list with who has taken it marked."""
+    session, people = build_session(world, members=2, starts_in=timedelta(minutes=-5))
+    quiz = create_quiz(session.course, questions=bank_questions(create_bank(world.county, gift=GIFT)), pass_mark=60)
+    secretary = world.accounts["secretary_a1"]
+    sessions.open_session(session, by=secretary)
+    first, second, not_ticked = people
+    for person in (first, second):
+        sessions.sign_in(session, person.id, source=AttendanceSource.TICK, by=secretary)
+    db.session.commit()
+
+    page.goto(live_server.url("/login"))
+    page.fill("input[name=identifier]", "tv-a1")
+    page.fill("input[name=password]", "secret-pass")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(live_server.url(f"/quiz/{quiz.id}"))
+
+    takers = page.locator("#session-takers button")
+    expect(takers).to_have_count(2)
+    expect(page.locator("#session-takers")).not_to_contain_text(not_ticked.name)
+    expect(page.locator("input[name=pin]")).to_have_count(0)
+    names = [name.strip() for name in page.locator("#session-takers .taker-name").all_inner_texts()]
+    assert sorted(names) == sorted([first.name, second.name])
+
+    page.wait_for_load_state("load")
+    expect(takers.nth(0)).to_be_focused()
+    page.keyboard.press("ArrowDown")  # arrows move between the names...
+    expect(takers.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(takers.nth(0)).to_be_focused()
+    page.keyboard.press("Enter")  # ...and Enter starts the focused one, no PIN
+    expect(page.locator("#quiz-who")).to_have_text(names[0])
+    answer_all_right_with_the_keyboard(page)
+    expect(page.locator("#next-member")).to_be_focused()
+    page.keyboard.press("Enter")  # 下一位
+
+    expect(page.locator("#session-takers button.is-done")).to_have_count(1)
+    expect(page.locator("#session-takers button.is-done .taker-name")).to_have_text(names[0])
+    page.wait_for_load_state("load")
+    expect(takers.nth(1)).to_be_focused()  # the next one who has not taken it yet
+    page.keyboard.press("2")  # the number key starts the second name
+    expect(page.locator("#quiz-who")).to_have_text(names[1])
+    answer_all_right_with_the_keyboard(page)
+    page.keyboard.press("Enter")  # 下一位
+
+    expect(page.locator("#session-takers button.is-done")).to_have_count(2)
+    attempts = db.session.scalars(select(Attempt).order_by(Attempt.id)).all()
+    assert [attempt.person.name for attempt in attempts] == names
+    assert all(attempt.passed and attempt.terminal_account_id == world.accounts["terminal_a1"].id
+               for attempt in attempts)

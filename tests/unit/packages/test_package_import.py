@@ -223,3 +223,18 @@ def test_full_demo_has_courses_sessions_and_hours_and_is_idempotent(app):
     assert upcoming is not None
     assert runner.invoke(args=["demo", "--json"]).exit_code == 0
     assert counts() == first
+
+
+def test_generated_video_lesson_shows_its_key_points(app, client, owner, potato):
+    from app.catalog.services import publish_course
+    from tests.conftest import login
+
+    _import(potato, owner)
+    course = _course("potato-seed-and-yield")
+    publish_course(course, [owner])
+    db.session.commit()
+    video = next(lesson for lesson in course.lessons if lesson.type == "video")
+    login(client, "member-a1")
+    html = client.get(f"/courses/{course.id}/lessons/{video.id}").get_data(as_text=True)
+    assert 'id="lesson-notes"' in html
+    assert all(point in html for point in load_package(potato).lessons[video.position - 1].key_points)
