@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api.auth import api_account
 from app.api.course_schemas import CourseDetailSchema, CoursesPageSchema, CoursesQuerySchema
-from app.api.views import blp, secured
+from app.api.views import blp, page_payload, secured
 from app.catalog import queries
 
 
@@ -14,15 +14,8 @@ from app.catalog import queries
 @blp.response(200, CoursesPageSchema)
 def courses(page: int, per_page: int, q: str, category: str | None = None):
     """Published courses visible to the caller, newest first, a page at a time."""
-    pagination = queries.list_courses_for(api_account(), category=category or None, query=q, page=page,
-                                          per_page=per_page)
-    return {
-        "items": pagination.items,
-        "page": pagination.page,
-        "per_page": pagination.per_page,
-        "total": pagination.total,
-        "pages": pagination.pages,
-    }
+    return page_payload(queries.list_courses_for(api_account(), category=category or None, query=q, page=page,
+                                                 per_page=per_page))
 
 
 @blp.route("/courses/<int:course_id>")

@@ -36,6 +36,12 @@ def secured(capability: str | None = None):
     return decorator
 
 
+def page_payload(pagination) -> dict:
+    """The envelope of every paginated list: {"items", "page", "per_page", "total", "pages"}."""
+    return {"items": pagination.items, "page": pagination.page, "per_page": pagination.per_page,
+            "total": pagination.total, "pages": pagination.pages}
+
+
 @blp.route("/health")
 @blp.response(200, HealthSchema)
 def health():
@@ -66,14 +72,7 @@ def units():
 def people(page: int, per_page: int, q: str, unit: int | None = None, category: PersonCategory | None = None):
     """People in the caller's scope, by name, a page at a time."""
     filters = queries.PeopleFilter(query=q, unit_id=unit, category=category)
-    pagination = queries.list_people_for(api_account(), filters, page=page, per_page=per_page)
-    return {
-        "items": pagination.items,
-        "page": pagination.page,
-        "per_page": pagination.per_page,
-        "total": pagination.total,
-        "pages": pagination.pages,
-    }
+    return page_payload(queries.list_people_for(api_account(), filters, page=page, per_page=per_page))
 
 
 @blp.route("/people/<int:person_id>")
