@@ -14,7 +14,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that declares models, so the metadata (and Alembic) sees them all.
 MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models",
-                 "app.quiz.models", "app.study.models")
+                 "app.quiz.models", "app.study.models", "app.records.models")
 
 # Modules that connect receivers to domain events (blinker signals), imported explicitly.
 SUBSCRIBER_MODULES = ("app.study.subscriptions",)
@@ -79,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from app.study.session_blueprint import sessions_bp
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode
+    from app.records.blueprint import records_bp
+    app.register_blueprint(records_bp)  # after sessions: its signal receivers must run second
 
     from app.api import api
 

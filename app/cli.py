@@ -158,9 +158,10 @@ def register_commands(app) -> None:
     from app.media.cli import media_group
     from app.org.cli import members_group
     from app.quiz.cli import quiz_group
+    from app.records.cli import records_group
 
     for command in (init_command, demo_command, serve_command, worker_command, members_group, tokens_group,
-                    quiz_group, media_group, courses_group, i18n_group):
+                    quiz_group, media_group, courses_group, i18n_group, records_group):
         app.cli.add_command(command)
 
 

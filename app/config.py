@@ -86,6 +86,10 @@ def load_settings(overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Seconds a bearer token's account is reused without a query (app.api.services). A change
+        # to an account or a revocation in this process drops the cache at once; in another
+        # process (gunicorn worker, second `lms serve`) it takes effect within this time. 0: off.
+        "API_TOKEN_CACHE_SECONDS": float(_env("LMS_API_TOKEN_CACHE_SECONDS", "5")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     settings.update(overrides)

@@ -86,3 +86,4 @@ from app.api import courses  # noqa: E402,F401 - registers /courses on blp
 from app.api import progress  # noqa: E402,F401 - registers /progress on blp
 from app.api import quiz  # noqa: E402,F401 - registers /question-banks and /quizzes on blp
 from app.api import media  # noqa: E402,F401 - registers /media on blp
+from app.api import records  # noqa: E402,F401 - registers /records on blp

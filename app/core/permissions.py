@@ -20,6 +20,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "manage_quizzes": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
     "view_quiz_results": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
     "upload_media": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
+    "view_records": frozenset({Role.ORGANISER, Role.ADMIN}),
+    "manage_records": frozenset({Role.ORGANISER, Role.ADMIN}),
 }
 
 

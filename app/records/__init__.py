@@ -1,0 +1,1 @@
+"""Training plans, development files, organiser reports, exports and the outbound feed."""

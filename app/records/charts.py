@@ -1,0 +1,47 @@
+"""Server-drawn SVG charts (matplotlib, Agg-free SVG canvas): no JavaScript needed to see them.
+
+Text stays text in the SVG (svg.fonttype "none"), so the browser draws the Chinese labels
+with its own fonts; the font list only serves matplotlib's layout.
+"""
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+
+from matplotlib import rc_context
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DejaVu Sans"]
+# matplotlib is not thread-safe, and warnings.catch_warnings swaps process-wide state: one chart at a time.
+_RENDER_LOCK = threading.Lock()
+COLOURS = {"done": "#1b5e20", "on_track": "#0b4fa3", "behind": "#b3261e"}
+
+
+def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dict[str, str], title: str) -> bytes:
+    """Horizontal stacked bars: the share of people done / on track / behind per unit (0-100)."""
+    height = 1.2 + 0.45 * max(1, len(labels))
+    with _RENDER_LOCK, rc_context({"svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": FONTS,
+                     "svg.hashsalt": "records"}), warnings.catch_warnings():
+        # Missing CJK glyphs only affect matplotlib's text measurement, not the SVG text itself.
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+        warnings.filterwarnings("ignore", message=r"findfont")
+        figure = Figure(figsize=(8, height))
+        FigureCanvasSVG(figure)
+        axes = figure.add_subplot()
+        left = [0.0] * len(labels)
+        positions = list(range(len(labels)))
+        for key, values in series.items():
+            axes.barh(positions, values, left=left, color=COLOURS.get(key), label=legend[key])
+            left = [a + b for a, b in zip(left, values)]
+        axes.set_yticks(positions, labels)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 100)
+        axes.set_xlabel("%")
+        axes.set_title(title)
+        axes.legend(loc="lower right", fontsize="small")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()

@@ -1,0 +1,117 @@
+"""Exports of a unit's development files: XLSX (summary + entries) and CSV of entries.
+
+The XLSX is written with openpyxl's write-only mode and entries are read in batches, so
+memory stays flat however large the township.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.org.choices import PersonCategory
+from app.org.models import Account, Person, Unit
+from app.records.dashboard import person_rows
+from app.records.models import AppraisalGrade, DevelopmentEntry, EntryKind
+from app.records.presenter import source_label, spreadsheet_text, status_label
+from app.records.queries import people_in_unit
+
+BATCH = 2000
+
+
+def _label(enum, value: str) -> str:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return value or ""
+
+
+def entry_header() -> list[str]:
+    return [_("Entry"), _("Full name"), _("Unit"), _("Year"), _("Date"), _("Type"), _("Source"), _("Course or session"),
+            _("Hours"), _("Score"), _("Status"), _("Note"), _("Corrects entry"), _("Recorded by"), _("Hash")]
+
+
+def entry_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
+    """One list per entry of people in the unit's subtree (in scope), in file order.
+
+    Plain columns in batches (no ORM objects), so the session holds nothing as it streams.
+    """
+    from app.core.model_base import as_utc
+    from app.study.progress import local_zone
+
+    zone = local_zone()
+    people = people_in_unit(account, unit).with_only_columns(Person.id)
+    entry = DevelopmentEntry
+    statement = (select(entry.id, Person.name, Unit.name, entry.year, entry.occurred_at, entry.kind, entry.source,
+                        entry.title, entry.hours, entry.score, entry.status, entry.note, entry.corrects_id,
+                        Account.username, entry.hash)
+                 .join(Person, Person.id == entry.person_id)
+                 .join(Unit, Unit.id == entry.unit_id)
+                 .outerjoin(Account, Account.id == entry.recorded_by_id)
+                 .where(entry.year == year, entry.person_id.in_(people))
+                 .order_by(entry.person_id, entry.sequence)
+                 .execution_options(yield_per=BATCH))
+    kinds = {kind.value: str(kind.label) for kind in EntryKind}
+    for (entry_id, person_name, unit_name, entry_year, occurred_at, kind, source, title, hours, score, status, note,
+         corrects_id, recorder, entry_hash) in db.session.execute(statement):
+        yield [entry_id, spreadsheet_text(person_name), spreadsheet_text(unit_name), entry_year,
+               as_utc(occurred_at).astimezone(zone).strftime("%Y-%m-%d %H:%M"), kinds.get(kind, kind),
+               source_label(source), spreadsheet_text(title), float(hours), score, status_label(status),
+               spreadsheet_text(note), corrects_id or "", recorder or "", entry_hash]
+
+
+def summary_header() -> list[str]:
+    return [_("Full name"), _("Unit"), _("Category"), _("Phone"), _("Hours"), _("Required hours"), _("Standing"),
+            _("Required courses completed"), _("Required courses"), _("Attendance rate"), _("Open make-ups"),
+            _("Appraisal")]
+
+
+def summary_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
+    units = {}
+    for row in person_rows(account, unit, year):
+        if row.unit_id not in units:
+            units[row.unit_id] = db.session.get(Unit, row.unit_id).name
+        rate = row.attendance_rate
+        yield [spreadsheet_text(row.name), spreadsheet_text(units[row.unit_id]), _label(PersonCategory, row.category), row.phone or "", float(row.hours),
+               float(row.target), str(row.standing.label), row.completed_required, row.required_courses,
+               round(rate * 100, 1) if rate is not None else "", row.open_makeups,
+               _label(AppraisalGrade, row.appraisal) if row.appraisal else ""]
+
+
+def write_xlsx(account: Account, unit: Unit, year: int, out: IO[bytes]) -> None:
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet(_("Summary"))
+    summary.append(summary_header())
+    for row in summary_rows(account, unit, year):
+        summary.append(row)
+    entries = workbook.create_sheet(_("Entries"))
+    entries.append(entry_header())
+    for row in entry_rows(account, unit, year):
+        entries.append(row)
+    workbook.save(out)
+
+
+def csv_lines(account: Account, unit: Unit, year: int) -> Iterator[str]:
+    """CSV text in chunks, with a BOM so Excel on Windows reads the Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(entry_header())
+    for number, row in enumerate(entry_rows(account, unit, year), start=1):
+        writer.writerow(row)
+        if number % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(account: Account, unit: Unit, year: int, out: IO[bytes]) -> None:
+    for chunk in csv_lines(account, unit, year):
+        out.write(chunk.encode("utf-8"))

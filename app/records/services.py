@@ -1,0 +1,230 @@
+"""Writes to development files. Every entry is appended here, under the person's row lock,
+inside the caller's transaction (flush only, never commit)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.core.model_base import as_utc, utcnow
+from app.extensions import db
+from app.org.models import Account, Person
+from app.records.hashing import entry_hash
+from app.records.models import AppraisalGrade, DevelopmentEntry, DevelopmentStage, EntryKind
+
+HOURS_QUANTUM = Decimal("0.001")
+
+
+class RecordsError(Exception):
+    """A refused write; the message is shown to the user."""
+
+
+def local_year(moment: datetime) -> int:
+    from app.study.progress import local_zone
+
+    return as_utc(moment).astimezone(local_zone()).year
+
+
+def _last_entry(person_id: int) -> DevelopmentEntry | None:
+    return db.session.scalar(select(DevelopmentEntry).where(DevelopmentEntry.person_id == person_id)
+                             .order_by(DevelopmentEntry.sequence.desc()).limit(1))
+
+
+def append_entry(person: Person, kind: EntryKind, *, occurred_at: datetime | None = None, year: int | None = None,
+                 hours: Decimal | None = None, **fields) -> DevelopmentEntry:
+    """Append one entry to the person's file and link it into the person's hash chain."""
+    from app.study.completion import lock_people
+
+    lock_people([person.id])
+    occurred_at = as_utc(occurred_at or utcnow())
+    last = _last_entry(person.id)
+    entry = DevelopmentEntry(
+        uid=str(uuid.uuid4()), person_id=person.id, sequence=(last.sequence + 1) if last else 1,
+        unit_id=person.unit_id, year=year or local_year(occurred_at), kind=EntryKind(kind).value,
+        occurred_at=occurred_at, hours=Decimal(hours or 0).quantize(HOURS_QUANTUM),
+        source=fields.pop("source", "") or "", title=(fields.pop("title", "") or "")[:200],
+        status=fields.pop("status", "") or "", note=fields.pop("note", "") or "", **fields)
+    entry.prev_hash = last.hash if last else ""
+    entry.hash = entry_hash(entry, entry.prev_hash)
+    db.session.add(entry)
+    db.session.flush()
+    from app.records.outbox import enqueue_statement
+
+    enqueue_statement(entry)
+    return entry
+
+
+# --- receivers of study and quiz signals (same transaction as the event) ------------------
+
+def _person(person_id: int) -> Person:
+    return db.session.get(Person, person_id)
+
+
+def on_course_completed(sender, person_id: int, course_id: int, course_version: int, source: str,
+                        at: datetime, **payload) -> None:
+    from app.catalog.models import Course
+
+    course = db.session.get(Course, course_id)
+    append_entry(_person(person_id), EntryKind.COURSE_COMPLETED, occurred_at=at, source=source,
+                 course_id=course_id, title=course.title if course else "")
+
+
+def on_credit_granted(sender, person_id: int, grant_id: int, hours, source: str, at: datetime, **payload) -> None:
+    """A grant appends its hours; a self-study grant that grows later appends only the increase."""
+    from app.study.models.progress import CreditGrant
+
+    grant = db.session.get(CreditGrant, grant_id)
+    recorded = db.session.scalar(select(func.coalesce(func.sum(DevelopmentEntry.hours), 0)).where(
+        DevelopmentEntry.grant_id == grant_id, DevelopmentEntry.kind == EntryKind.CREDIT.value))
+    increase = (Decimal(str(hours)) - Decimal(str(recorded))).quantize(HOURS_QUANTUM)
+    if increase <= 0:
+        return
+    title = grant.course.title if grant.course is not None else (grant.lesson.title if grant.lesson else "")
+    append_entry(_person(person_id), EntryKind.CREDIT, occurred_at=at, year=grant.year, hours=increase,
+                 source=source, grant_id=grant_id, course_id=grant.course_id, session_id=grant.session_id,
+                 title=title)
+
+
+def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | None = None, **payload) -> None:
+    """Make-ups cleared by this lesson (the sessions receiver runs first) are appended once."""
+    from app.study.models.session import MakeUp, MakeUpStatus
+
+    recorded = select(DevelopmentEntry.id).where(
+        DevelopmentEntry.person_id == person_id, DevelopmentEntry.kind == EntryKind.MAKEUP_DONE.value,
+        DevelopmentEntry.session_id == MakeUp.session_id)
+    done = db.session.scalars(select(MakeUp).where(MakeUp.person_id == person_id,
+                                                   MakeUp.status == MakeUpStatus.DONE.value, ~recorded.exists())
+                              .order_by(MakeUp.id)).all()
+    for make_up in done:
+        append_entry(_person(person_id), EntryKind.MAKEUP_DONE, occurred_at=make_up.completed_at or at,
+                     session_id=make_up.session_id, title=make_up.session.title, status="made_up",
+                     course_id=make_up.session.course_id)
+
+
+def on_session_closed(sender, session_id: int, at: datetime | None = None, **payload) -> None:
+    """One attendance entry per expected attendee, with the final status."""
+    from app.study.models.session import Attendance, StudySession
+
+    session = db.session.get(StudySession, session_id)
+    rows = db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)
+                              .order_by(Attendance.person_id))
+    for row in rows:
+        append_entry(row.person, EntryKind.SESSION_ATTENDANCE, occurred_at=session.starts_at, source=row.source,
+                     session_id=session_id, course_id=session.course_id, title=session.title, status=row.status)
+
+
+def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None = None, **payload) -> None:
+    from app.quiz.models import Attempt
+
+    attempt = db.session.get(Attempt, attempt_id)
+    exists = db.session.scalar(select(DevelopmentEntry.id).where(DevelopmentEntry.attempt_id == attempt_id,
+                                                                 DevelopmentEntry.kind == EntryKind.QUIZ_PASSED.value))
+    if exists is not None:
+        return
+    quiz = attempt.quiz
+    append_entry(_person(person_id), EntryKind.QUIZ_PASSED, occurred_at=at or attempt.submitted_at,
+                 attempt_id=attempt_id, course_id=quiz.course_id, score=attempt.percent,
+                 title=quiz.title if hasattr(quiz, "title") else "")
+
+
+def connect_receivers() -> None:
+    from app.quiz.signals import quiz_passed
+    from app.study import signals
+
+    signals.course_completed.connect(on_course_completed)
+    signals.credit_granted.connect(on_credit_granted)
+    signals.lesson_completed.connect(on_lesson_completed)
+    signals.session_closed.connect(on_session_closed)
+    quiz_passed.connect(on_quiz_passed)
+
+
+# --- organisers' entries -----------------------------------------------------------------
+
+def effective_hours(entry: DevelopmentEntry) -> Decimal:
+    """The entry's hours after the corrections made to it."""
+    corrections = db.session.scalar(select(func.coalesce(func.sum(DevelopmentEntry.hours), 0)).where(
+        DevelopmentEntry.corrects_id == entry.id))
+    return (Decimal(str(entry.hours)) + Decimal(str(corrections))).quantize(HOURS_QUANTUM)
+
+
+def correct_entry(entry: DevelopmentEntry, *, by: Account, reason: str, hours: Decimal | None = None,
+                  status: str | None = None, note: str = "") -> DevelopmentEntry:
+    """A new entry that corrects `entry` (hours to a new value and/or a new status), with who and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordsError(_("A correction needs a reason."))
+    if hours is None and not status:
+        raise RecordsError(_("A correction changes the hours or the status."))
+    change = Decimal("0")
+    if hours is not None:
+        if Decimal(hours) < 0:
+            raise RecordsError(_("Hours cannot be negative."))
+        change = (Decimal(hours) - effective_hours(entry)).quantize(HOURS_QUANTUM)
+    detail = reason if not note else f"{reason} — {note}"
+    return append_entry(entry.person, EntryKind.CORRECTION, year=entry.year, hours=change, corrects_id=entry.id,
+                        recorded_by_id=by.id, source=entry.source, course_id=entry.course_id,
+                        session_id=entry.session_id, title=entry.title, status=status or "", note=detail)
+
+
+def add_appraisal(person: Person, *, year: int, by: Account, grade: str | None = None, review: str = "",
+                  note: str = "") -> DevelopmentEntry:
+    """年终考评 grade and/or 民主评议 outcome for a year."""
+    if grade:
+        grade = AppraisalGrade(grade).value
+    if not grade and not review.strip():
+        raise RecordsError(_("Give a grade or a review outcome."))
+    text = "\n".join(part for part in (review.strip(), note.strip()) if part)
+    return append_entry(person, EntryKind.APPRAISAL, year=year, status=grade or "", note=text,
+                        recorded_by_id=by.id, source="organiser")
+
+
+def set_stage(person: Person, *, stage: str, by: Account, note: str = "") -> DevelopmentEntry:
+    return append_entry(person, EntryKind.STAGE, status=DevelopmentStage(stage).value, note=note.strip(),
+                        recorded_by_id=by.id, source="organiser")
+
+
+# --- verification --------------------------------------------------------------------------
+
+@dataclass
+class ChainProblem:
+    person_id: int
+    person_name: str
+    entry_id: int
+    sequence: int
+    problem: str
+
+
+def verify_chains(unit_path: str | None = None) -> tuple[int, list[ChainProblem]]:
+    """Recompute every chain (of people in the unit's subtree); the first broken entry per person."""
+    from app.core.scope import subtree_condition
+    from app.org.models import Unit
+
+    statement = (select(DevelopmentEntry, Person.name).join(Person, Person.id == DevelopmentEntry.person_id)
+                 .order_by(DevelopmentEntry.person_id, DevelopmentEntry.sequence))
+    if unit_path is not None:
+        statement = statement.where(Person.unit_id.in_(select(Unit.id).where(subtree_condition(Unit.path, unit_path))))
+    checked = 0
+    problems: list[ChainProblem] = []
+    current_person, prev_hash, expected_sequence, broken = None, "", 1, False
+    for entry, name in db.session.execute(statement.execution_options(yield_per=2000)):
+        checked += 1
+        if entry.person_id != current_person:
+            current_person, prev_hash, expected_sequence, broken = entry.person_id, "", 1, False
+        if not broken:
+            problem = None
+            if entry.sequence != expected_sequence:
+                problem = f"entry #{expected_sequence} is missing (found #{entry.sequence})"
+            elif entry.prev_hash != prev_hash:
+                problem = "its link to the previous entry does not match (an earlier entry was changed or removed)"
+            elif entry_hash(entry, entry.prev_hash) != entry.hash:
+                problem = "its content does not match its hash (a field was changed)"
+            if problem:
+                problems.append(ChainProblem(entry.person_id, name, entry.id, entry.sequence, problem))
+                broken = True
+        prev_hash, expected_sequence = entry.hash, entry.sequence + 1
+        db.session.expunge(entry)
+    return checked, problems

@@ -1,0 +1,114 @@
+"""The outbox delivers xAPI statements to a real local HTTP receiver that is down at first."""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from app.core.model_base import utcnow
+from app.extensions import db
+from app.records import outbox
+from app.records.models import DevelopmentEntry, OutboxStatement
+from tests.factories import create_course
+from tests.unit.records.records_data import complete_course
+
+
+class Receiver:
+    """An LRS stand-in: answers 503 while down, else stores each statement (by id) and answers 200."""
+
+    def __init__(self):
+        self.up = False
+        self.received: list[dict] = []
+        self.refused = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if not receiver.up:
+                    receiver.refused += 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"[]")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/xapi/statements"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(app):
+    receiver = Receiver()
+    app.config["RECORDS_FEED_URL"] = receiver.url
+    yield receiver
+    receiver.close()
+
+
+def test_no_outbox_rows_without_a_receiver(world):
+    complete_course(world.person_a1, create_course(world.township_a, lessons=1))
+    assert db.session.scalar(select(DevelopmentEntry.id)) is not None
+    assert db.session.scalars(select(OutboxStatement)).all() == []
+
+
+def test_statements_wait_while_the_receiver_is_down_and_arrive_once_when_it_is_up(world, app, receiver):
+    complete_course(world.person_a1, create_course(world.township_a, lessons=1, credit_hours="2"))
+    complete_course(world.person_b1, create_course(world.township_b, lessons=1))
+    db.session.commit()
+    uids = set(db.session.scalars(select(DevelopmentEntry.uid)))
+    assert len(uids) == 4
+
+    now = utcnow()
+    report = outbox.deliver_due(now=now)
+    db.session.commit()
+    assert (report.delivered, report.failed, receiver.refused) == (0, 1, 1)
+    backlog = outbox.backlog()
+    assert backlog.pending == 4 and "503" in backlog.last_error and backlog.next_attempt_at > now
+    assert outbox.deliver_due(now=now + timedelta(seconds=1)).failed == 0  # backing off: no request at all
+    assert receiver.refused == 1
+
+    # A restart: the rows are in the database, not in memory.
+    db.session.remove()
+    receiver.up = True
+    later = now + timedelta(minutes=5)
+    report = outbox.deliver_due(now=later)
+    db.session.commit()
+    assert report.delivered == 4
+    ids = [statement["id"] for statement in receiver.received]
+    assert sorted(ids) == sorted(uids) and len(set(ids)) == len(ids)
+    assert outbox.backlog().pending == 0 and outbox.backlog().last_delivered_at is not None
+    assert outbox.deliver_due(now=later + timedelta(hours=1)).delivered == 0  # delivered rows are not sent again
+
+    verbs = {statement["verb"]["display"]["en-US"] for statement in receiver.received}
+    assert verbs == {"completed", "earned"}
+    credit = next(s for s in receiver.received if s["verb"]["display"]["en-US"] == "earned")
+    assert credit["result"]["extensions"]["https://lms.example.invalid/xapi/credit-hours"] == "2.000"
+    assert credit["actor"]["account"]["name"].startswith("person-")
+
+
+def test_the_deliver_command_reports_the_backlog(world, app, receiver):
+    complete_course(world.person_a1, create_course(world.township_a, lessons=1))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["records", "deliver"])
+    assert result.exit_code == 0 and "0 delivered, 1 failed; 2 waiting." in result.output
+    receiver.up = True
+    db.session.execute(OutboxStatement.__table__.update().values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["records", "deliver"])
+    assert "2 delivered, 0 failed; 0 waiting." in result.output
+    assert len({s["id"] for s in receiver.received}) == 2
