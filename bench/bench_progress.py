@@ -10,6 +10,12 @@ connections, default 50) for LMS_BENCH_SECONDS (default 10) against each endpoin
 progress request is one heartbeat batch (one 15 s interval with a fresh event id) of the
 learner that connection plays for. Prints requests per second, p50/p99 latency, errors,
 and the ratio progress/health. Target: >= 1,000 batches/s and a ratio >= 0.5.
+The load generator is wrk (Debian package `wrk`, scripts bench/wrk_*.lua) when it is
+installed: a Python generator on the same two cores takes about one of them from the server.
+LMS_BENCH_CLIENT=python forces the asyncio generator. Both endpoints are warmed up for a
+second first (the first ORM queries configure mappers and fill the statement cache).
+"stored events" counts the measured run only; requests still in flight when the generator
+stops are stored too, so it may exceed "answered" by up to the concurrency.
 Waitress runs LMS_BENCH_THREADS threads (default 24): progress requests wait for the
 group-commit writer (app.study.ingest), so more threads mean larger groups per commit.
 The server's log is printed when it recorded a traceback.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +43,9 @@ SECONDS = float(os.environ.get("LMS_BENCH_SECONDS", "10"))
 CONCURRENCY = int(os.environ.get("LMS_BENCH_CONCURRENCY", "50"))
 LEARNERS = 50
 THREADS = int(os.environ.get("LMS_BENCH_THREADS", "24"))
+WRK = shutil.which("wrk") if os.environ.get("LMS_BENCH_CLIENT", "wrk") == "wrk" else None
+WRK_THREADS = 2
+BENCH_DIR = Path(__file__).resolve().parent
 
 
 def build_data() -> tuple[int, list[str]]:
@@ -169,31 +179,72 @@ def progress_request(port: int, token: str, lesson_id: int):
     return make
 
 
+def run_wrk(port: int, path: str, seconds: float, script: str, args: list[str] = ()) -> dict:
+    """wrk, bounded by -d and a timeout; its Lua done() prints one BENCH {json} line."""
+    command = [WRK, f"-t{WRK_THREADS}", f"-c{CONCURRENCY}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(BENCH_DIR / script), f"http://127.0.0.1:{port}{path}"]
+    if args:
+        command += ["--", *args]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    figures = json.loads(line[len("BENCH "):])
+    latency_ms = {"p50_ms": figures["p50_us"] / 1000, "p99_ms": figures["p99_us"] / 1000}
+    return {"rps": figures["requests"] / figures["seconds"], "requests": figures["requests"],
+            "errors": figures["errors"], **latency_ms}
+
+
+def load_health(port: int, seconds: float) -> dict:
+    if WRK:
+        return run_wrk(port, "/api/v1/health", seconds, "wrk_summary.lua")
+    return run_load(port, [health_request(port)], seconds)
+
+
+def load_progress(port: int, tokens: list[str], lesson_id: int, seconds: float, workdir: Path, prefix: str) -> dict:
+    if WRK:
+        token_file = workdir / "tokens.txt"
+        token_file.write_text("\n".join(tokens) + "\n")
+        base = int((datetime.now(timezone.utc) - timedelta(days=1)).timestamp())
+        return run_wrk(port, "/api/v1/progress", seconds, "wrk_progress.lua",
+                       [str(lesson_id), str(token_file), str(base), str(WRK_THREADS), prefix])
+    return run_load(port, [progress_request(port, token, lesson_id) for token in tokens], seconds)
+
+
+def stored_events() -> int:
+    from app.extensions import db
+    from app.study.models import ProgressEvent
+    from sqlalchemy import func, select
+
+    count = db.session.scalar(select(func.count()).select_from(ProgressEvent))
+    db.session.commit()
+    return count
+
+
 def bench(kind: str) -> dict:
     with bench_app(kind) as app:
         lesson_id, tokens = build_data()
         port = free_port()
         server = start_server(app, port)
+        workdir = Path(app.instance_path)
         try:
-            run_load(port, [health_request(port)], 1.0)  # warm up
-            health = run_load(port, [health_request(port)], SECONDS)
-            progress = run_load(port, [progress_request(port, token, lesson_id) for token in tokens], SECONDS)
+            load_health(port, 1.0)  # warm up
+            load_progress(port, tokens[:CONCURRENCY], lesson_id, 1.0, workdir, "warm")
+            health = load_health(port, SECONDS)
+            before = stored_events()
+            progress = load_progress(port, tokens, lesson_id, SECONDS, workdir, "run")
         finally:
             server.terminate()
             server.wait(timeout=30)
         log = Path(app.instance_path) / "serve.log"
         if log.exists() and "Traceback" in log.read_text():
             print(f"server errors logged in {log}:\n" + log.read_text()[-3000:])
-        from app.extensions import db
-        from app.study.models import ProgressEvent
-        from sqlalchemy import func, select
-
-        stored = db.session.scalar(select(func.count()).select_from(ProgressEvent))
+        stored = stored_events() - before
     return {"health": health, "progress": progress, "stored_events": stored}
 
 
 def main() -> None:
-    print(f"concurrency {CONCURRENCY}, {SECONDS:g} s per endpoint, waitress threads {THREADS}, {os.cpu_count()} CPUs")
+    client = f"wrk ({WRK_THREADS} threads)" if WRK else "asyncio (Python)"
+    print(f"concurrency {CONCURRENCY}, {SECONDS:g} s per endpoint, waitress threads {THREADS}, {os.cpu_count()} CPUs, "
+          f"load generator {client}")
     for kind in backends():
         result = bench(kind)
         health, progress = result["health"], result["progress"]

@@ -64,9 +64,16 @@ def record_batch(account, events: list[dict]) -> dict:
     return {"accepted": result.accepted, "duplicates": result.duplicates}
 
 
+# Schema instances, not classes: webargs builds a new schema (and its nested one) for every
+# request when given a class, which cost more than the validation itself. Loading does not
+# change a schema, so one instance serves every thread.
+PROGRESS_BATCH_SCHEMA = ProgressBatchSchema()
+PROGRESS_QUERY_SCHEMA = ProgressQuerySchema()
+
+
 @blp.route("/progress", methods=["POST"])
 @secured()
-@blp.arguments(ProgressBatchSchema)
+@blp.arguments(PROGRESS_BATCH_SCHEMA)
 @blp.response(200, ProgressBatchResultSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def progress_post(batch):
@@ -76,7 +83,7 @@ def progress_post(batch):
 
 @blp.route("/progress", methods=["GET"])
 @secured()
-@blp.arguments(ProgressQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(PROGRESS_QUERY_SCHEMA, location="query", as_kwargs=True)
 @blp.response(200, ProgressSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def progress_get(lesson_id: int, person_id: int | None = None):

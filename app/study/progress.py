@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
@@ -261,9 +261,11 @@ def _insert_new_events(rows: list[dict]) -> set[str]:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ProgressEvent.__table__
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-    # Core on the session's connection: same transaction, without the ORM's bulk machinery.
-    return set(db.session.connection().execute(statement).scalars())
+    statement = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    # Core on the session's connection: same transaction, without the ORM's bulk machinery. The
+    # rows go as parameters ("insertmanyvalues": still one multi-row INSERT per 1,000 rows), so
+    # the statement is compiled once, not once per group size.
+    return set(db.session.connection().execute(statement, rows).scalars())
 
 
 def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
@@ -319,13 +321,26 @@ def _apply(credits: list[Credit]) -> None:
     by_learner: dict[tuple[int, int], list[Credit]] = defaultdict(list)
     for credit in credits:
         by_learner[(credit.person_id, credit.lesson.id)].append(credit)
-    completion.lock_people(sorted({person_id for person_id, _ in by_learner}))
+    person_ids = sorted({person_id for person_id, _ in by_learner})
+    completion.lock_people(person_ids)
+    loaded = _load_for_receivers(person_ids, {credit.lesson.course_id for credit in credits})
     with db.session.no_autoflush:  # everything is loaded up front; one flush at the end
         rows = _progress_rows(by_learner)
         days, grants = _study_days(credits)
         for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
             _apply_group(rows[key], group, days, grants)
     db.session.flush()
+    del loaded  # held until here so the identity map keeps them
+
+
+def _load_for_receivers(person_ids: list[int], course_ids: set[int]) -> list:
+    """Load the people and courses credited into the session at once: receivers of the credit
+    and completion signals look them up by id (Session.get, many-to-one), one per grant, and a
+    group of a few hundred batches would otherwise read them one query at a time. The caller
+    keeps the returned list: the session's identity map holds unchanged objects only weakly."""
+    plain = lazyload("*")  # their own eager relationships would cost more queries than they save
+    return (list(db.session.scalars(select(Person).where(Person.id.in_(person_ids)).options(plain)))
+            + list(db.session.scalars(select(Course).where(Course.id.in_(course_ids)).options(plain))))
 
 
 def _apply_group(progress: LessonProgress, group: list[Credit], days: dict, grants: dict) -> None:
