@@ -144,6 +144,7 @@ def test_people_signed_in_to_the_session_take_the_quiz_in_turn_with_the_keyboard
     page.keyboard.press("2")  # the number key starts the second name
     expect(page.locator("#quiz-who")).to_have_text(names[1])
     answer_all_right_with_the_keyboard(page)
+    expect(page.locator("#next-member")).to_be_focused()  # the result page is there before Enter
     page.keyboard.press("Enter")  # 下一位
 
     expect(page.locator("#session-takers button.is-done")).to_have_count(2)
