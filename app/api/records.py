@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from app.api.auth import api_account
 from app.api.views import blp, secured
 from app.core.model_base import as_utc
-from app.records import queries
+from app.records import queries, services
 from app.records.xapi import statement_for
 
 MAX_PAGE = 500
@@ -60,5 +60,6 @@ class RecordsPageSchema(Schema):
 @blp.response(200, RecordsPageSchema)
 def records(since: int, limit: int):
     """Development-file entries after `since`, oldest first; follow next_cursor until items is empty."""
+    services.settle_self_study()  # the self-study hours still waiting belong in this page
     page = queries.entries_page_for(api_account(), since, limit)
     return {"items": page.entries, "next_cursor": page.next_cursor}

@@ -21,6 +21,14 @@ _rule("/records/people/<int:person_id>/stage", view_func=views.stage_new, method
 _rule("/records/entries/<int:entry_id>/correct", view_func=views.correction_new, methods=["GET", "POST"])
 _rule("/records/feed", view_func=views.feed_status)
 
+
+
+@records_bp.before_request
+def settle_before_reading() -> None:
+    """Pages read the files: append the self-study hours still waiting first (usually none)."""
+    services.settle_self_study()
+
+
 records_bp.add_app_template_filter(presenter.source_label, "records_source")
 records_bp.add_app_template_filter(presenter.status_label, "records_status")
 

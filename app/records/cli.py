@@ -69,9 +69,11 @@ def verify_command(unit_code: str | None) -> None:
 @with_appcontext
 def export_command(unit_code: str, year: int, fmt: str, out: Path) -> None:
     """Write the unit's development files for the year (XLSX: summary + entries; CSV: entries)."""
-    from app.records import exports
+    from app.records import exports, services
 
     unit = _unit_by_code(unit_code)
+    services.settle_self_study()
+    db.session.commit()
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]), out.open("wb") as handle:
         (exports.write_xlsx if fmt == "xlsx" else exports.write_csv)(_CountyWide(), unit, year, handle)
     db.session.rollback()

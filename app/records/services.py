@@ -74,19 +74,66 @@ def on_course_completed(sender, person_id: int, course_id: int, course_version: 
 
 
 def on_credit_granted(sender, person_id: int, grant_id: int, hours, source: str, at: datetime, **payload) -> None:
-    """A grant appends its hours; a self-study grant that grows later appends only the increase."""
+    """A course, session or make-up grant appends its hours (self-study grants are settled in
+    bulk: settle_self_study)."""
     from app.study.models.progress import CreditGrant
 
     grant = db.session.get(CreditGrant, grant_id)
-    recorded = db.session.scalar(select(func.coalesce(func.sum(DevelopmentEntry.hours), 0)).where(
-        DevelopmentEntry.grant_id == grant_id, DevelopmentEntry.kind == EntryKind.CREDIT.value))
-    increase = (Decimal(str(hours)) - Decimal(str(recorded))).quantize(HOURS_QUANTUM)
+    _append_credit(grant, _recorded_hours([grant_id]).get(grant_id, Decimal("0")), at)
+
+
+def _recorded_hours(grant_ids: list[int]) -> dict[int, Decimal]:
+    return {grant_id: Decimal(str(total)) for grant_id, total in db.session.execute(
+        select(DevelopmentEntry.grant_id, func.sum(DevelopmentEntry.hours))
+        .where(DevelopmentEntry.grant_id.in_(grant_ids), DevelopmentEntry.kind == EntryKind.CREDIT.value)
+        .group_by(DevelopmentEntry.grant_id))}
+
+
+def _append_credit(grant, recorded: Decimal, at: datetime) -> DevelopmentEntry | None:
+    """Append what the grant holds beyond what the file already has (nothing if no growth)."""
+    increase = (Decimal(str(grant.hours)) - recorded).quantize(HOURS_QUANTUM)
     if increase <= 0:
-        return
+        return None
     title = grant.course.title if grant.course is not None else (grant.lesson.title if grant.lesson else "")
-    append_entry(_person(person_id), EntryKind.CREDIT, occurred_at=at, year=grant.year, hours=increase,
-                 source=source, grant_id=grant_id, course_id=grant.course_id, session_id=grant.session_id,
-                 title=title)
+    return append_entry(_person(grant.person_id), EntryKind.CREDIT, occurred_at=at, year=grant.year, hours=increase,
+                        source=grant.source, grant_id=grant.id, course_id=grant.course_id,
+                        session_id=grant.session_id, title=title)
+
+
+SETTLE_CHUNK = 500
+
+
+def settle_self_study(person_ids: list[int] | None = None) -> int:
+    """Append the self-study hours granted since the last settlement to the development files:
+    one entry per grown grant (person, lesson, day), dated at its latest growth.
+
+    Runs every minute in the job consumer and before anything reads the files (pages, exports,
+    the pull API), so readers never see a file behind its grants. Under the people's row locks,
+    like every append; returns the number of entries appended. The caller commits.
+    """
+    from app.study.completion import lock_people
+    from app.study.models.progress import CreditGrant
+
+    waiting = select(CreditGrant.person_id).where(CreditGrant.ledger_pending.is_(True)).distinct()
+    if person_ids is not None:
+        waiting = waiting.where(CreditGrant.person_id.in_(person_ids))
+    people = sorted(db.session.scalars(waiting))
+    appended = 0
+    for start in range(0, len(people), SETTLE_CHUNK):
+        chunk = people[start:start + SETTLE_CHUNK]
+        lock_people(chunk)
+        # Read again under the locks: another settlement may have taken some meanwhile.
+        grants = db.session.scalars(select(CreditGrant).where(
+            CreditGrant.ledger_pending.is_(True), CreditGrant.person_id.in_(chunk))
+            .order_by(CreditGrant.person_id, CreditGrant.granted_at, CreditGrant.id)).all()
+        db.session.scalars(select(Person).where(Person.id.in_(chunk))).all()  # one read, not one per grant
+        recorded = _recorded_hours([grant.id for grant in grants])
+        for grant in grants:
+            if _append_credit(grant, recorded.get(grant.id, Decimal("0")), grant.granted_at) is not None:
+                appended += 1
+            grant.ledger_pending = False
+        db.session.flush()
+    return appended
 
 
 def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | None = None, **payload) -> None:

@@ -150,24 +150,31 @@ def _grant(person_id: int, hours: Decimal, source: CreditSource, at: datetime, *
     return grant
 
 
+def self_study_hours(credited_seconds: float) -> Decimal:
+    return (Decimal(str(credited_seconds)) / 3600).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
+
+
 def grant_self_study(person_id: int, lesson_id: int, course_id: int | None, day: date, credited_seconds: float,
-                     at: datetime, grant: CreditGrant | None = None, look_up: bool = True) -> CreditGrant:
+                     at: datetime) -> CreditGrant:
     """Set the self-study grant of one lesson-day to `credited_seconds` (it only grows).
 
-    Callers that loaded the day's grant already pass it (or None with look_up=False).
+    Playback progress does the same in bulk (app.study.progress). A self-study grant sends no
+    credit_granted signal: it grows with every heartbeat, so it is marked ledger_pending and the
+    records domain appends its growth in bulk.
     """
-    hours = (Decimal(str(credited_seconds)) / 3600).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
-    if grant is None and look_up:
-        grant = db.session.scalar(select(CreditGrant).where(
-            CreditGrant.person_id == person_id, CreditGrant.source == CreditSource.SELF_STUDY.value,
-            CreditGrant.lesson_id == lesson_id, CreditGrant.day == day))
+    hours = self_study_hours(credited_seconds)
+    grant = db.session.scalar(select(CreditGrant).where(
+        CreditGrant.person_id == person_id, CreditGrant.source == CreditSource.SELF_STUDY.value,
+        CreditGrant.lesson_id == lesson_id, CreditGrant.day == day))
     if grant is None:
-        return _grant(person_id, hours, CreditSource.SELF_STUDY, at, lesson_id=lesson_id, course_id=course_id, day=day)
-    if hours > grant.hours:
+        grant = CreditGrant(person_id=person_id, year=_year_of(at), hours=hours, source=CreditSource.SELF_STUDY.value,
+                            granted_at=at, lesson_id=lesson_id, course_id=course_id, day=day, ledger_pending=True)
+        db.session.add(grant)
+    elif hours > grant.hours:
         grant.hours = hours
         grant.granted_at = at
-        signals.credit_granted.send(_sender(), person_id=person_id, grant_id=grant.id, hours=grant.hours,
-                                    source=grant.source, at=at)
+        grant.ledger_pending = True
+    db.session.flush()
     return grant
 
 

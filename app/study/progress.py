@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
@@ -314,6 +315,13 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
 
 
 def _apply(credits: list[Credit]) -> None:
+    """Merge the credits into progress, self-study days and grants, then record completions.
+
+    A heartbeat touches three rows per learner (progress, day, grant). They are read and
+    written with Core statements, a few per group whatever its size: the ORM's per-object
+    bookkeeping cost more than the database work. Completions are rare and go through the
+    completion service (ORM, signals) after the rows are written.
+    """
     from app.study import completion
 
     if not credits:
@@ -321,110 +329,202 @@ def _apply(credits: list[Credit]) -> None:
     by_learner: dict[tuple[int, int], list[Credit]] = defaultdict(list)
     for credit in credits:
         by_learner[(credit.person_id, credit.lesson.id)].append(credit)
-    person_ids = sorted({person_id for person_id, _ in by_learner})
-    completion.lock_people(person_ids)
-    loaded = _load_for_receivers(person_ids, {credit.lesson.course_id for credit in credits})
-    with db.session.no_autoflush:  # everything is loaded up front; one flush at the end
-        rows = _progress_rows(by_learner)
-        days, grants = _study_days(credits)
-        for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
-            _apply_group(rows[key], group, days, grants)
-    db.session.flush()
-    del loaded  # held until here so the identity map keeps them
-
-
-def _load_for_receivers(person_ids: list[int], course_ids: set[int]) -> list:
-    """Load the people and courses credited into the session at once: receivers of the credit
-    and completion signals look them up by id (Session.get, many-to-one), one per grant, and a
-    group of a few hundred batches would otherwise read them one query at a time. The caller
-    keeps the returned list: the session's identity map holds unchanged objects only weakly."""
-    plain = lazyload("*")  # their own eager relationships would cost more queries than they save
-    return (list(db.session.scalars(select(Person).where(Person.id.in_(person_ids)).options(plain)))
-            + list(db.session.scalars(select(Course).where(Course.id.in_(course_ids)).options(plain))))
-
-
-def _apply_group(progress: LessonProgress, group: list[Credit], days: dict, grants: dict) -> None:
-    from app.study import completion
-
-    lesson = group[0].lesson
-    merged = intervals.merge(intervals.loads(progress.intervals)
-                             + [(credit.start, credit.end) for credit in group if credit.end > credit.start])
-    progress.intervals = intervals.dumps(merged)
-    progress.watched_seconds = intervals.total(merged)
-    latest = max(group, key=lambda credit: credit.at)
-    if progress.last_event_at is None or latest.at >= as_utc(progress.last_event_at):
-        progress.last_event_at = latest.at
-        finished = lesson.duration is not None and latest.end >= lesson.duration - FINISHED_MARGIN
-        progress.resume_position = 0.0 if finished else latest.end
-    _credit_self_study(progress, lesson, days, grants,
-                       [credit for credit in group if credit.source == CreditSource.SELF_STUDY])
-    threshold = lesson.threshold
-    reached = threshold is not None and progress.watched_seconds >= threshold - 1e-6
-    if progress.completed_at is None and (reached or any(credit.scrolled_to_end for credit in group)):
+    completion.lock_people(sorted({person_id for person_id, _ in by_learner}))
+    states = _load_progress(by_learner)
+    days = _load_days(credits)
+    study_rules = rules.self_study_rules()
+    finished = []
+    for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
+        latest = _merge_group(states[key], group, days, study_rules)
+        if latest is not None:
+            finished.append((states[key], latest))
+    _save_progress(states.values())
+    _save_days(days.values())
+    for state, latest in finished:
         # Completion is credited to the stretch that crossed the line (its source and moment).
-        progress.completed_at = latest.at
-        db.session.flush()
-        completion.complete_lesson(progress.person_id, db.session.get(Lesson, lesson.id), source=latest.source,
+        completion.complete_lesson(state.person_id, db.session.get(Lesson, state.lesson_id), source=latest.source,
                                    at=latest.at, session_id=latest.session_id)
 
 
-def _progress_rows(by_learner: dict) -> dict[tuple[int, int], LessonProgress]:
-    """Every learner's row for the lessons' current versions, loaded at once, created if missing.
+@dataclass
+class _ProgressState:
+    """One learner's lesson_progress row as plain values (id None: not stored yet)."""
+
+    id: int | None
+    person_id: int
+    lesson_id: int
+    content_version: int
+    intervals: list
+    watched_seconds: float = 0.0
+    resume_position: float = 0.0
+    self_study_seconds: float = 0.0
+    last_event_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass
+class _DayState:
+    """One learner's study_day row of a lesson and local day, with its self-study grant."""
+
+    id: int | None
+    person_id: int
+    lesson_id: int
+    day: date
+    intervals: list
+    credited_seconds: float = 0.0
+    grant_id: int | None = None
+    grant_hours: Decimal | None = None
+    course_id: int | None = None
+    granted_at: datetime | None = None  # set when the grant is created or grows
+    changed: bool = False
+
+
+def _load_progress(by_learner: dict) -> dict[tuple[int, int], _ProgressState]:
+    """Every learner's row for the lessons' current versions, read at once (new ones made up).
 
     The person locks (completion.lock_people) make this read-then-insert safe.
     """
-    keys = {(person_id, lesson_id): group[0].lesson.content_version
-            for (person_id, lesson_id), group in by_learner.items()}
-    found = {(row.person_id, row.lesson_id): row for row in db.session.scalars(select(LessonProgress).where(
-        tuple_(LessonProgress.person_id, LessonProgress.lesson_id, LessonProgress.content_version)
-        .in_([(person_id, lesson_id, version) for (person_id, lesson_id), version in keys.items()])))}
-    for (person_id, lesson_id), version in keys.items():
-        if (person_id, lesson_id) not in found:
-            row = LessonProgress(person_id=person_id, lesson_id=lesson_id, content_version=version, intervals="[]",
-                                 watched_seconds=0.0, resume_position=0.0, self_study_seconds=0.0)
-            db.session.add(row)
-            found[(person_id, lesson_id)] = row
+    versions = {key: group[0].lesson.content_version for key, group in by_learner.items()}
+    table = LessonProgress.__table__
+    found = {}
+    rows = db.session.connection().execute(
+        select(table.c.id, table.c.person_id, table.c.lesson_id, table.c.content_version, table.c.intervals,
+               table.c.watched_seconds, table.c.resume_position, table.c.self_study_seconds, table.c.last_event_at,
+               table.c.completed_at)
+        .where(table.c.person_id.in_({person_id for person_id, _ in versions}),
+               table.c.lesson_id.in_({lesson_id for _, lesson_id in versions})))
+    for row in rows:
+        key = (row.person_id, row.lesson_id)
+        if versions.get(key) == row.content_version:
+            found[key] = _ProgressState(row.id, row.person_id, row.lesson_id, row.content_version,
+                                        intervals.loads(row.intervals), row.watched_seconds or 0.0,
+                                        row.resume_position or 0.0, row.self_study_seconds or 0.0,
+                                        as_utc(row.last_event_at), as_utc(row.completed_at))
+    for (person_id, lesson_id), version in versions.items():
+        found.setdefault((person_id, lesson_id), _ProgressState(None, person_id, lesson_id, version, []))
     return found
 
 
-def _study_days(credits: list[Credit]) -> tuple[dict, dict]:
-    """The self-study days and their grants the credits touch, loaded at once."""
-    keys = {(credit.person_id, credit.lesson.id, local_day(credit.at)) for credit in credits
+def _load_days(credits: list[Credit]) -> dict[tuple, _DayState]:
+    """The self-study days the credits touch, with their grants, read in one statement."""
+    keys = {(credit.person_id, credit.lesson.id, local_day(credit.at)): credit.lesson.course_id for credit in credits
             if credit.source == CreditSource.SELF_STUDY and credit.end > credit.start}
     if not keys:
-        return {}, {}
-    days = {(row.person_id, row.lesson_id, row.day): row for row in db.session.scalars(select(StudyDay).where(
-        tuple_(StudyDay.person_id, StudyDay.lesson_id, StudyDay.day).in_(list(keys))))}
-    grants = {(row.person_id, row.lesson_id, row.day): row for row in db.session.scalars(select(CreditGrant).where(
-        CreditGrant.source == CreditSource.SELF_STUDY.value,
-        tuple_(CreditGrant.person_id, CreditGrant.lesson_id, CreditGrant.day).in_(list(keys))))}
-    return days, grants
+        return {}
+    day_table, grant_table = StudyDay.__table__, CreditGrant.__table__
+    joined = day_table.outerjoin(grant_table, (grant_table.c.person_id == day_table.c.person_id)
+                                 & (grant_table.c.lesson_id == day_table.c.lesson_id)
+                                 & (grant_table.c.day == day_table.c.day)
+                                 & (grant_table.c.source == CreditSource.SELF_STUDY.value))
+    rows = db.session.connection().execute(
+        select(day_table.c.id, day_table.c.person_id, day_table.c.lesson_id, day_table.c.day, day_table.c.intervals,
+               day_table.c.credited_seconds, grant_table.c.id.label("grant_id"), grant_table.c.hours)
+        .select_from(joined)
+        .where(day_table.c.person_id.in_({key[0] for key in keys}), day_table.c.lesson_id.in_({key[1] for key in keys}),
+               day_table.c.day.in_({key[2] for key in keys})))
+    days = {}
+    for row in rows:
+        key = (row.person_id, row.lesson_id, row.day)
+        if key in keys:
+            days[key] = _DayState(row.id, row.person_id, row.lesson_id, row.day, intervals.loads(row.intervals),
+                                  row.credited_seconds or 0.0, row.grant_id, row.hours, keys[key])
+    for key, course_id in keys.items():
+        days.setdefault(key, _DayState(None, *key, [], course_id=course_id))
+    return days
 
 
-def _credit_self_study(progress: LessonProgress, lesson: LessonInfo, days: dict, grants: dict,
-                       credits: list[Credit]) -> None:
+def _merge_group(state: _ProgressState, group: list[Credit], days: dict, study_rules) -> Credit | None:
+    """Merge one learner's credits of one lesson; the credit that completed the lesson, if one did."""
+    lesson = group[0].lesson
+    merged = intervals.merge(state.intervals + [(credit.start, credit.end) for credit in group
+                                                if credit.end > credit.start])
+    state.intervals = merged
+    state.watched_seconds = intervals.total(merged)
+    latest = max(group, key=lambda credit: credit.at)
+    if state.last_event_at is None or latest.at >= state.last_event_at:
+        state.last_event_at = latest.at
+        finished = lesson.duration is not None and latest.end >= lesson.duration - FINISHED_MARGIN
+        state.resume_position = 0.0 if finished else latest.end
+    _credit_self_study(state, days, study_rules,
+                       [credit for credit in group if credit.source == CreditSource.SELF_STUDY])
+    threshold = lesson.threshold
+    reached = threshold is not None and state.watched_seconds >= threshold - 1e-6
+    if state.completed_at is None and (reached or any(credit.scrolled_to_end for credit in group)):
+        state.completed_at = latest.at
+        return latest
+    return None
+
+
+def _credit_self_study(state: _ProgressState, days: dict, study_rules, credits: list[Credit]) -> None:
     """Apply the self-study time rules day by day (local days)."""
     from app.study import completion
 
-    person_id = progress.person_id
     by_day: dict[date, list[Credit]] = defaultdict(list)
     for credit in credits:
         if credit.end > credit.start:
             by_day[local_day(credit.at)].append(credit)
     for day, group in sorted(by_day.items()):
-        row = days.get((person_id, lesson.id, day))
-        if row is None:
-            row = StudyDay(person_id=person_id, lesson_id=lesson.id, day=day, intervals="[]", credited_seconds=0.0)
-            db.session.add(row)
-            days[(person_id, lesson.id, day)] = row
-        merged = intervals.merge(intervals.loads(row.intervals) + [(c.start, c.end) for c in group])
-        row.intervals = intervals.dumps(merged)
-        other_days = (progress.self_study_seconds or 0.0) - row.credited_seconds
-        credited = rules.self_study_day_credit(intervals.total(merged), intervals.longest_run(merged), other_days)
+        row = days[(state.person_id, state.lesson_id, day)]
+        merged = intervals.merge(row.intervals + [(credit.start, credit.end) for credit in group])
+        row.intervals = merged
+        row.changed = True
+        other_days = state.self_study_seconds - row.credited_seconds
+        credited = rules.self_study_day_credit(intervals.total(merged), intervals.longest_run(merged), other_days,
+                                               study_rules)
         if credited > row.credited_seconds + 1e-6:
-            progress.self_study_seconds = other_days + credited
+            state.self_study_seconds = other_days + credited
             row.credited_seconds = credited
-            key = (person_id, lesson.id, day)
-            grants[key] = completion.grant_self_study(person_id, lesson.id, lesson.course_id, day, credited,
-                                                      at=max(c.at for c in group), grant=grants.get(key),
-                                                      look_up=False)
+            hours = completion.self_study_hours(credited)
+            if row.grant_hours is None or hours > row.grant_hours:
+                row.grant_hours = hours
+                row.granted_at = max(credit.at for credit in group)
+
+
+def _save_progress(states) -> None:
+    table = LessonProgress.__table__
+    now = utcnow()
+    values = [{"intervals": intervals.dumps(state.intervals), "watched_seconds": state.watched_seconds,
+               "resume_position": state.resume_position, "self_study_seconds": state.self_study_seconds,
+               "last_event_at": state.last_event_at, "completed_at": state.completed_at, "updated_at": now,
+               "_id": state.id, "person_id": state.person_id, "lesson_id": state.lesson_id,
+               "content_version": state.content_version} for state in states]
+    connection = db.session.connection()
+    new = [{key: value for key, value in row.items() if key != "_id"} for row in values if row["_id"] is None]
+    if new:
+        connection.execute(table.insert(), new)
+    changed = [row for row in values if row["_id"] is not None]
+    if changed:
+        connection.execute(table.update().where(table.c.id == bindparam("_id")).values(
+            {name: bindparam(name) for name in ("intervals", "watched_seconds", "resume_position",
+                                                "self_study_seconds", "last_event_at", "completed_at",
+                                                "updated_at")}), changed)
+
+
+def _save_days(days) -> None:
+    """Write the changed days, and create or grow their grants (marked for the development
+    file: app.records settles self-study growth in bulk, see CreditGrant.ledger_pending)."""
+    day_table, grant_table = StudyDay.__table__, CreditGrant.__table__
+    connection = db.session.connection()
+    changed = [day for day in days if day.changed]
+    new_days = [{"person_id": day.person_id, "lesson_id": day.lesson_id, "day": day.day,
+                 "intervals": intervals.dumps(day.intervals), "credited_seconds": day.credited_seconds}
+                for day in changed if day.id is None]
+    if new_days:
+        connection.execute(day_table.insert(), new_days)
+    old_days = [{"_id": day.id, "intervals": intervals.dumps(day.intervals), "credited_seconds": day.credited_seconds}
+                for day in changed if day.id is not None]
+    if old_days:
+        connection.execute(day_table.update().where(day_table.c.id == bindparam("_id")).values(
+            intervals=bindparam("intervals"), credited_seconds=bindparam("credited_seconds")), old_days)
+    grown = [day for day in days if day.granted_at is not None]
+    new_grants = [{"person_id": day.person_id, "year": day.granted_at.astimezone(local_zone()).year,
+                   "hours": day.grant_hours, "source": CreditSource.SELF_STUDY.value, "course_id": day.course_id,
+                   "lesson_id": day.lesson_id, "day": day.day, "granted_at": day.granted_at, "ledger_pending": True}
+                  for day in grown if day.grant_id is None]
+    if new_grants:
+        connection.execute(grant_table.insert(), new_grants)
+    old_grants = [{"_id": day.grant_id, "hours": day.grant_hours, "granted_at": day.granted_at}
+                  for day in grown if day.grant_id is not None]
+    if old_grants:
+        connection.execute(grant_table.update().where(grant_table.c.id == bindparam("_id")).values(
+            hours=bindparam("hours"), granted_at=bindparam("granted_at"), ledger_pending=True), old_grants)

@@ -75,13 +75,14 @@ def session_hours(attended_minutes: float) -> Decimal:
     return (steps * step).quantize(Decimal("0.1"))
 
 
-def self_study_day_credit(day_unique_seconds: float, day_longest_run: float, credited_before: float) -> float:
+def self_study_day_credit(day_unique_seconds: float, day_longest_run: float, credited_before: float,
+                          rules: SelfStudyRules | None = None) -> float:
     """Self-study seconds one day earns for one resource.
 
     Nothing before the minimum continuous watching; re-watching within the day is already
     excluded by counting the day's unique seconds; the resource's total stays under the cap.
     """
-    rules = self_study_rules()
+    rules = rules or self_study_rules()
     if day_longest_run < rules.min_continuous:
         return 0.0
     return max(0.0, min(day_unique_seconds, rules.cap - credited_before))

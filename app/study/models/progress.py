@@ -13,7 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint, false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.model_base import utcnow
@@ -142,12 +143,18 @@ class CreditGrant(db.Model):
     session_id: Mapped[int | None] = mapped_column(Integer)
     day: Mapped[date | None] = mapped_column(Date)
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set by the records domain when a self-study grant grew and its development-file entry is
+    # still to be appended (app.records.services.settle_self_study): a heartbeat every 15 s must
+    # not append a hash-chained entry each time.
+    ledger_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     course = relationship("Course")
     lesson = relationship("Lesson")
 
     __table_args__ = (
         Index("ix_credit_grant_person_id_year", "person_id", "year"),
+        Index("ix_credit_grant_ledger_pending", "person_id", sqlite_where=text("ledger_pending"),
+              postgresql_where=text("ledger_pending")),
         # "Once" (per course, per session, per lesson-day) is kept by app.study.completion under the
         # person's row lock: unique constraints cannot, as NULLs never collide.
     )

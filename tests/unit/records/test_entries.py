@@ -33,17 +33,35 @@ def test_course_completion_appends_one_completion_and_one_credit_entry(world):
     assert credit.hours == Decimal("3.000") and credit.course_id == course.id
 
 
-def test_a_growing_self_study_grant_appends_only_the_increase(world):
+def test_a_growing_self_study_grant_is_settled_later_appending_only_the_increase(world):
     course = create_course(world.township_a, lessons=1)
     lesson = course.lessons[0]
     today = date.today()
     grant_self_study(world.person_a1.id, lesson.id, course.id, today, 1800, utcnow())
+    grant_self_study(world.person_a1.id, lesson.id, course.id, today, 2700, utcnow())
+    # Heartbeats only mark the grant; the file is appended to when the growth is settled.
+    assert entries_of(world.person_a1, EntryKind.CREDIT) == []
+    assert services.settle_self_study() == 1
+    assert services.settle_self_study() == 0  # nothing waits any more
     grant_self_study(world.person_a1.id, lesson.id, course.id, today, 3600, utcnow())
     grant_self_study(world.person_a1.id, lesson.id, course.id, today, 3600, utcnow())  # no growth
+    assert services.settle_self_study(person_ids=[world.person_b1.id]) == 0  # someone else's only
+    assert services.settle_self_study(person_ids=[world.person_a1.id]) == 1
     credits = entries_of(world.person_a1, EntryKind.CREDIT)
-    assert [entry.hours for entry in credits] == [Decimal("0.500"), Decimal("0.500")]
+    assert [entry.hours for entry in credits] == [Decimal("0.750"), Decimal("0.250")]
     grant = db.session.scalar(select(CreditGrant))
-    assert sum(entry.hours for entry in credits) == grant.hours
+    assert sum(entry.hours for entry in credits) == grant.hours and grant.ledger_pending is False
+
+
+def test_reading_a_file_settles_waiting_self_study_hours_first(world, client):
+    from tests.conftest import login
+
+    course = create_course(world.township_a, "庭院种植", lessons=1)
+    grant_self_study(world.person_a1.id, course.lessons[0].id, course.id, date.today(), 900, utcnow())
+    login(client, "org-a")
+    page = client.get(f"/records/people/{world.person_a1.id}")
+    assert page.status_code == 200
+    assert [entry.hours for entry in entries_of(world.person_a1, EntryKind.CREDIT)] == [Decimal("0.250")]
 
 
 def test_closing_a_session_appends_each_attendees_final_status_and_make_ups_once(world, app):
