@@ -1,7 +1,8 @@
 """Exports of a unit's development files: XLSX (summary + entries) and CSV of entries.
 
-The XLSX is written with openpyxl's write-only mode and entries are read in batches, so
-memory stays flat however large the township.
+The XLSX is streamed by app.core.xlsx (sheet XML written as text into the zip) and entries
+are read in batches, so memory stays flat and a township's year (~330,000 entries) takes
+seconds, not the minute openpyxl needed.
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from collections.abc import Iterator
 from typing import IO
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import select
 
+from app.core.xlsx import StreamingXlsxWriter
 from app.extensions import db
 from app.org.choices import PersonCategory
 from app.org.models import Account, Person, Unit
@@ -84,17 +85,14 @@ def summary_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
                _label(AppraisalGrade, row.appraisal) if row.appraisal else ""]
 
 
+SUMMARY_WIDTHS = [12, 22, 12, 14, 8, 10, 10, 12, 10, 10, 10, 10]
+ENTRY_WIDTHS = [9, 12, 22, 6, 17, 12, 10, 30, 7, 7, 9, 24, 9, 12, 20]
+
+
 def write_xlsx(account: Account, unit: Unit, year: int, out: IO[bytes]) -> None:
-    workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(_("Summary"))
-    summary.append(summary_header())
-    for row in summary_rows(account, unit, year):
-        summary.append(row)
-    entries = workbook.create_sheet(_("Entries"))
-    entries.append(entry_header())
-    for row in entry_rows(account, unit, year):
-        entries.append(row)
-    workbook.save(out)
+    with StreamingXlsxWriter(out) as book:
+        book.write_sheet(_("Summary"), summary_header(), summary_rows(account, unit, year), widths=SUMMARY_WIDTHS)
+        book.write_sheet(_("Entries"), entry_header(), entry_rows(account, unit, year), widths=ENTRY_WIDTHS)
 
 
 def csv_lines(account: Account, unit: Unit, year: int) -> Iterator[str]:
