@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -53,6 +54,7 @@ def bench_app(kind: str):
             db.session.remove()
             db.engine.dispose()
     finally:
+        shutil.rmtree(workdir, ignore_errors=True)
         if admin is not None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -615,8 +615,14 @@ def grade_essay(question: AttemptQuestion, *, score: float, grader: Account, com
     question.fraction = round(question.score / question.max_score, 7) if question.max_score else 1.0
     question.graded_by_id = grader.id
     question.grader_comment = (comment or "").strip()
+    was_passed = attempt.passed
     _total(attempt)
     db.session.flush()
+    if attempt.passed and not was_passed:
+        # The grade completed the attempt as passed: the same event as a pass at submission
+        # (receivers record it once per attempt, so grading again changes nothing more).
+        quiz_passed.send(current_app._get_current_object(), attempt_id=attempt.id, person_id=attempt.person_id,
+                         at=utcnow())
 
 
 def counted_attempt(quiz: Quiz, person_id: int) -> Attempt | None:

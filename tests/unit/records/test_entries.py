@@ -97,6 +97,27 @@ def test_a_passed_quiz_appends_its_score_and_a_failed_one_nothing(world):
     assert len(entries) == 1 and entries[0].attempt_id == passed.id and entries[0].score == 100.0
 
 
+def test_an_essay_graded_to_a_pass_appends_one_quiz_entry_and_completes_the_course(world):
+    from app.study.models.progress import CourseCompletion
+
+    course = create_course(world.township_a, "病虫害问答", lessons=0)
+    bank = create_bank(world.county, gift="::e:: 谈谈晚疫病的防治。 {}\n\n::s:: 1+1=? {=2}\n")
+    quiz = create_quiz(course, questions=bank_questions(bank), pass_mark=50)
+    member, trainer = world.accounts["member_a1"], world.accounts["trainer"]
+    attempt = quiz_services.start_attempt(quiz, world.person_a1, account=member)
+    quiz_services.submit_attempt(attempt, member, {1: "要轮作。", 2: "3"})
+    assert attempt.passed is None and entries_of(world.person_a1, EntryKind.QUIZ_PASSED) == []
+    quiz_services.grade_essay(attempt.questions[0], score=0.5, grader=trainer)  # 0.5 of 2: not yet a pass
+    assert attempt.passed is False and entries_of(world.person_a1, EntryKind.QUIZ_PASSED) == []
+    quiz_services.grade_essay(attempt.questions[0], score=1, grader=trainer)
+    quiz_services.grade_essay(attempt.questions[0], score=1, grader=trainer)  # graded again: nothing new
+    entries = entries_of(world.person_a1, EntryKind.QUIZ_PASSED)
+    assert len(entries) == 1 and entries[0].attempt_id == attempt.id and entries[0].score == 50.0
+    assert db.session.scalar(select(func.count()).select_from(CourseCompletion).where(
+        CourseCompletion.person_id == world.person_a1.id, CourseCompletion.course_id == course.id)) == 1
+    assert len(entries_of(world.person_a1, EntryKind.COURSE_COMPLETED)) == 1
+
+
 def test_a_rolled_back_event_leaves_no_entry(world):
     course = create_course(world.township_a, lessons=1)
     db.session.commit()
