@@ -10,7 +10,9 @@ Only what exports need: several sheets, each written completely before the next 
 """
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -113,6 +115,41 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+class _BackgroundWriter:
+    """Compresses and writes chunks on a second thread: zlib and the file write release the
+    GIL, so they overlap with building the next rows. At most a few chunks wait (flat memory);
+    an error on either side stops both and is raised in the caller."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsx-writer", daemon=True)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def write(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._chunks.put(chunk)
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._stream.write(chunk)
+                except BaseException as error:  # noqa: BLE001 - handed to the producing thread
+                    self._error = error
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._chunks.put(None)
+        self._thread.join()
+        if exc_type is None and self._error is not None:
+            raise self._error
+
+
 class StreamingXlsxWriter:
     """Write sheets one after another into `out` (a binary file, seekable or not).
 
@@ -143,7 +180,8 @@ class StreamingXlsxWriter:
         self._sheets.append(sheet_name(name, self._taken))
         number = len(self._sheets)
         written = 0
-        with self._zip.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as stream:
+        with self._zip.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as stream, \
+                _BackgroundWriter(stream) as sink:
             parts = [_SHEET_HEAD]
             if widths:
                 parts.append("<cols>" + "".join(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
@@ -151,7 +189,7 @@ class StreamingXlsxWriter:
             parts.append('<sheetData><row s="1" customFormat="1">')
             parts.append("".join(cell_xml(value).replace("<c", '<c s="1"', 1) for value in header))
             parts.append("</row>")
-            stream.write("".join(parts).encode("utf-8"))
+            sink.write("".join(parts).encode("utf-8"))
             buffer: list[str] = []
             text_cells = _TextCells()
             for row in rows:
@@ -159,11 +197,11 @@ class StreamingXlsxWriter:
                 if written >= MAX_SHEET_ROWS:
                     raise ValueError("too many rows for one sheet")
                 buffer.append(row_xml(row, text_cells))
-                if len(buffer) >= 500:
-                    stream.write("".join(buffer).encode("utf-8"))
+                if len(buffer) >= 1000:
+                    sink.write("".join(buffer).encode("utf-8"))
                     buffer.clear()
             buffer.append("</sheetData></worksheet>")
-            stream.write("".join(buffer).encode("utf-8"))
+            sink.write("".join(buffer).encode("utf-8"))
         return written
 
     def close(self) -> None:

@@ -56,15 +56,39 @@ def entry_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
                  .join(Unit, Unit.id == entry.unit_id)
                  .outerjoin(Account, Account.id == entry.recorded_by_id)
                  .where(entry.year == year, entry.person_id.in_(people))
-                 .order_by(entry.person_id, entry.sequence)
-                 .execution_options(yield_per=BATCH))
+                 .order_by(entry.person_id, entry.sequence))
     kinds = {kind.value: str(kind.label) for kind in EntryKind}
+    # Labels are translated once per export, not once per row (a lazy gettext costs ~30 us).
+    sources, statuses, texts = _Memo(source_label), _Memo(status_label), _Memo(spreadsheet_text)
     for (entry_id, person_name, unit_name, entry_year, occurred_at, kind, source, title, hours, score, status, note,
-         corrects_id, recorder, entry_hash) in db.session.execute(statement):
-        yield [entry_id, spreadsheet_text(person_name), spreadsheet_text(unit_name), entry_year,
-               as_utc(occurred_at).astimezone(zone).strftime("%Y-%m-%d %H:%M"), kinds.get(kind, kind),
-               source_label(source), spreadsheet_text(title), float(hours), score, status_label(status),
+         corrects_id, recorder, entry_hash) in _stream(statement):
+        yield [entry_id, texts[person_name], texts[unit_name], entry_year,
+               as_utc(occurred_at).astimezone(zone).isoformat(sep=" ", timespec="minutes")[:16], kinds.get(kind, kind),
+               sources[source], texts[title], float(hours), score, statuses[status],
                spreadsheet_text(note), corrects_id or "", recorder or "", entry_hash]
+
+
+def _stream(statement):
+    """Rows in batches through Core: plain tuples, without the ORM's per-row loading."""
+    result = db.session.connection().execution_options(stream_results=True, yield_per=BATCH).execute(statement)
+    for partition in result.partitions():
+        yield from partition
+
+
+class _Memo(dict):
+    """value -> function(value), computed once (bounded: names of a township's people)."""
+
+    LIMIT = 50_000
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, value):
+        if len(self) >= self.LIMIT:
+            self.clear()
+        result = self[value] = self.function(value)
+        return result
 
 
 def summary_header() -> list[str]:
