@@ -152,7 +152,7 @@ def submit_batch(account, events: list[dict]) -> BatchResult:
     # End the request's transaction before waiting: its connection goes back to the pool (many
     # waiting requests must not hold every connection the writer needs) and its small writes so
     # far (a token's last-used time) are committed, so on SQLite it holds no write lock either.
-    session = db.session
+    session = db.session()
     if session.in_transaction() or session.new or session.dirty or session.deleted:
         session.commit()
     return state["writer"].submit(batch)
