@@ -280,6 +280,9 @@ def main() -> None:
         print(f"{kind:<10} median round: progress {middle['progress']['rps']:.0f} batches/s, p99 "
               f"{middle['progress']['p99_ms']:.1f} ms, health {middle['health']['rps']:.0f} req/s, ratio "
               f"{middle['ratio']:.2f} (targets: >= 1000 batches/s, ratio >= 0.5)")
+        failed = sum(result[name]["errors"] for result in rounds for name in ("health", "progress"))
+        if failed:
+            print(f"{kind:<10} INVALID: {failed} requests failed (see the rounds above); the figures measure errors")
 
 
 if __name__ == "__main__":
