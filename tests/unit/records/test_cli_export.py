@@ -5,7 +5,7 @@ import csv
 
 import openpyxl
 
-from app.core.model_base import utcnow
+from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.records.services import local_year
 from tests.factories import create_course
@@ -29,6 +29,17 @@ def test_export_command_writes_xlsx_and_csv_of_the_unit_only(world, app, tmp_pat
     assert len(rows) == 2 and {row[1] for row in rows} == {"张甲一"}
     assert all(cell.data_type != "f" for row in entries.iter_rows() for cell in row)  # no formula got in
     assert "'=危险标题" in {row[7] for row in rows}
+    # Figures as numbers, the moment in local time, the unit by name: what a spreadsheet user reads.
+    from app.records.models import DevelopmentEntry
+    from app.study.progress import local_zone
+
+    stored = {entry.id: entry for entry in db.session.query(DevelopmentEntry).filter_by(person_id=world.person_a1.id)}
+    for row in rows:
+        entry = stored[row[0]]
+        assert row[2] == world.branch_a1.name and row[3] == entry.year
+        assert row[4] == as_utc(entry.occurred_at).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+        assert isinstance(row[8], (int, float)) and row[8] == float(entry.hours)
+    assert sorted(row[8] for row in rows) == [0, 2]
     out = tmp_path / "ta.csv"
     result = runner.invoke(args=["records", "export", "--unit", "TA", "--year", year, "--format", "csv",
                                  "--out", str(out)])
