@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -64,7 +63,6 @@ class GroupWriter:
             return
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
-                _shorten_switch_interval(self.app)
                 self._thread = threading.Thread(target=self._run, name="progress-writer", daemon=True)
                 self._thread.start()
 
@@ -110,17 +108,6 @@ class GroupWriter:
         except Exception as error:  # noqa: BLE001 - handed to the waiting request
             db.session.rollback()
             item.error = error
-
-
-def _shorten_switch_interval(app: Flask) -> None:
-    """The writer releases the GIL on every database step (one per row of an executemany). With
-    dozens of request threads busy, taking it back waits for Python's switch interval (5 ms) each
-    time, and a group of 20 batches waited ~60 ms for a few ms of work. A shorter interval lets the
-    writer, which every waiting request depends on, continue sooner (LMS_PROGRESS_SWITCH_INTERVAL,
-    seconds; 0 leaves Python's default)."""
-    seconds = float(app.config.get("PROGRESS_SWITCH_INTERVAL", os.environ.get("LMS_PROGRESS_SWITCH_INTERVAL", "0.0005")))
-    if seconds > 0 and sys.getswitchinterval() > seconds:
-        sys.setswitchinterval(seconds)
 
 
 class _LessonCache(dict):
