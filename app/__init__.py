@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
 
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # the API authenticates with bearer tokens, never cookies
+    from app.study.ingest import fold_before_reading
+    app.before_request(fold_before_reading)  # heartbeats answered before a read count in it
 
 
 def _commit_request(response):

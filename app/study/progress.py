@@ -5,6 +5,9 @@ A batch is handled in two steps: prepare_batch (in the request: validation, scop
 credited; raises ProgressRefused) and write_batches (the database work of one transaction,
 for one batch or for many at once: app.study.ingest groups concurrent requests' batches
 into one transaction). record_events does both for one batch.
+write_batches either merges the events at once (fold=True) or only stores them, marked
+unfolded, for fold_pending to merge later with every other waiting event: under load the
+group writer does the latter, so a learner's many heartbeats cost one merge.
 Correctness under concurrency comes from two things:
 - the event id is the primary key of progress_event and is inserted with ON CONFLICT DO
   NOTHING, so a repeated or concurrently replayed event counts once;
@@ -19,11 +22,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import LessonType
@@ -103,6 +106,7 @@ class Credit:
     source: CreditSource
     session_id: int | None = None
     scrolled_to_end: bool = False
+    batch: int = 0  # which batch of the ones merged together it came in (they are merged in turn)
 
 
 @dataclass
@@ -227,8 +231,11 @@ def _check_sessions(account: Account, events) -> None:
             raise ProgressRefused(404, "session_not_found")
 
 
-def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:
-    """Record prepared batches in the current transaction (flush, no commit); one result each."""
+def write_batches(batches: list[PreparedBatch], fold: bool = True) -> list[BatchResult]:
+    """Record prepared batches in the current transaction (no commit); one result each.
+
+    fold=False stores the events only (unfolded): fold_pending merges them later.
+    """
     results = [BatchResult(duplicates=batch.duplicates_in_batch) for batch in batches]
     owner: dict[str, int] = {}  # event id -> index of the first batch that carries it
     rows = []
@@ -241,16 +248,106 @@ def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:
             rows.append({"id": event["id"], "account_id": batch.account_id, "person_id": event["person_id"],
                          "lesson_id": event["lesson_id"], "session_id": event["session_id"],
                          "start": event["start"], "end": event["end"], "at": event["at"],
-                         "received_at": batch.now})
+                         "received_at": batch.now, "scrolled_to_end": event["scrolled_to_end"], "folded": fold})
     new_ids = _insert_new_events(rows)
     credits: list[Credit] = []
     for index, batch in enumerate(batches):
         fresh = [event for event in batch.events if event["id"] in new_ids and owner[event["id"]] == index]
         results[index].accepted = len(fresh)
         results[index].duplicates += sum(1 for event in batch.events if owner.get(event["id"]) == index) - len(fresh)
-        credits += _credits_for(batch, fresh)
+        if fold:
+            credits += _credits_for(batch, fresh, index)
     _apply(credits)
     return results
+
+
+# Every folder takes this lock first (PostgreSQL; on SQLite the database's one write lock and
+# app.study.ingest's file lock do the same), so no event is folded twice.
+FOLD_LOCK_KEY = 0x6C6D7370  # "lmsp"
+FOLD_CHUNK = 5000
+_UNFOLDED = text("NOT progress_event.folded")
+
+
+def has_unfolded_events() -> bool:
+    table = ProgressEvent.__table__
+    return db.session.connection().execute(select(table.c.id).where(_UNFOLDED).limit(1)).first() is not None
+
+
+def fold_pending(chunk: int = FOLD_CHUNK, event_ids: list[str] | None = None) -> int:
+    """Merge every stored, unfolded event (or those of event_ids) into progress, days and
+    grants (no commit). Returns the number of events folded.
+
+    Events are folded in the groups they arrived in (one account's batch: same received_at), so
+    the rules that look at a batch (the wall-clock bound between its events) see what they saw
+    when folding happened at once.
+    """
+    _take_fold_lock()
+    table = ProgressEvent.__table__
+    connection = db.session.connection()
+    folded = 0
+    while True:
+        statement = (select(table.c.id, table.c.account_id, table.c.person_id, table.c.lesson_id, table.c.session_id,
+                            table.c.start, table.c.end, table.c.at, table.c.received_at, table.c.scrolled_to_end)
+                     .where(_UNFOLDED).order_by(table.c.received_at, table.c.id).limit(chunk))
+        if event_ids is not None:
+            statement = statement.where(table.c.id.in_(event_ids))
+        rows = connection.execute(statement).all()
+        if not rows:
+            return folded
+        credits: list[Credit] = []
+        for index, batch in enumerate(_stored_batches(rows)):
+            credits += _credits_for(batch, batch.events, index)
+        _apply(credits)
+        mark_folded([row.id for row in rows])
+        folded += len(rows)
+        if len(rows) < chunk:
+            return folded
+
+
+def pending_batches(limit: int = FOLD_CHUNK) -> list[list[str]]:
+    """The waiting events' ids, one list per batch they came in (to fold them one by one)."""
+    _take_fold_lock()
+    table = ProgressEvent.__table__
+    grouped: dict[tuple, list[str]] = defaultdict(list)
+    for row in db.session.connection().execute(
+            select(table.c.id, table.c.account_id, table.c.received_at).where(_UNFOLDED)
+            .order_by(table.c.received_at, table.c.id).limit(limit)):
+        grouped[(row.account_id, row.received_at)].append(row.id)
+    return list(grouped.values())
+
+
+def mark_folded(event_ids: list[str]) -> None:
+    table = ProgressEvent.__table__
+    connection = db.session.connection()
+    for start in range(0, len(event_ids), 500):  # under any SQLite build's bound-variable limit
+        connection.execute(update(table).where(table.c.id.in_(event_ids[start:start + 500])).values(folded=True))
+
+
+def _take_fold_lock() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(FOLD_LOCK_KEY)))
+
+
+def _stored_batches(rows) -> list[PreparedBatch]:
+    """Stored events regrouped into the batches they came in, with what crediting needs."""
+    lesson_ids = {row.lesson_id for row in rows}
+    lessons = {lesson.id: LessonInfo.of(lesson) for lesson in db.session.scalars(
+        select(Lesson).where(Lesson.id.in_(lesson_ids)).options(joinedload(Lesson.media)))}
+    account_ids = {row.account_id for row in rows if row.account_id is not None}
+    roles = dict(db.session.execute(select(Account.id, Account.role).where(Account.id.in_(account_ids))).all())
+    grouped: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        if row.lesson_id in lessons:  # a lesson deleted meanwhile took its progress with it
+            grouped[(row.account_id, as_utc(row.received_at))].append(row)
+    batches = []
+    for (account_id, received_at), group in grouped.items():
+        role = roles.get(account_id)
+        events = [{"id": row.id, "lesson_id": row.lesson_id, "person_id": row.person_id,
+                   "named_person": row.person_id, "session_id": row.session_id, "start": row.start, "end": row.end,
+                   "at": as_utc(row.at), "scrolled_to_end": bool(row.scrolled_to_end)} for row in group]
+        batches.append(PreparedBatch(account_id, role is not None and Role(role) in REPORTING_FOR_OTHERS, events,
+                                     lessons, 0, received_at))
+    return batches
 
 
 def _insert_new_events(rows: list[dict]) -> set[str]:
@@ -259,17 +356,79 @@ def _insert_new_events(rows: list[dict]) -> set[str]:
     # Sorted ids: two transactions sharing events take their unique-index locks in the same order
     # (PostgreSQL would otherwise deadlock on a pair of replayed batches).
     rows.sort(key=lambda row: row["id"])
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ProgressEvent.__table__
-    statement = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-    # Core on the session's connection: same transaction, without the ORM's bulk machinery. The
-    # rows go as parameters ("insertmanyvalues": still one multi-row INSERT per 1,000 rows), so
-    # the statement is compiled once, not once per group size.
-    return set(db.session.connection().execute(statement, rows).scalars())
+    if db.session.get_bind().dialect.name == "sqlite":
+        return _insert_new_events_sqlite(table, rows)
+    return _insert_new_events_postgresql(rows)
 
 
-def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
+# One statement text for any number of rows: the driver prepares it once per connection (a
+# multi-row VALUES list was a new statement for every group size, parsed again each time).
+_POSTGRESQL_INSERT_EVENTS = (
+    'INSERT INTO progress_event (id, account_id, person_id, lesson_id, session_id, start, "end", at, received_at, '
+    "scrolled_to_end, folded) SELECT * FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::int[], %s::int[], "
+    "%s::float8[], %s::float8[], %s::timestamptz[], %s::timestamptz[], %s::bool[], %s::bool[]) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id")
+_EVENT_COLUMNS = ("id", "account_id", "person_id", "lesson_id", "session_id", "start", "end", "at", "received_at",
+                  "scrolled_to_end", "folded")
+
+
+def _insert_new_events_postgresql(rows: list[dict]) -> set[str]:
+    """On the session's connection (same transaction), through the driver's cursor."""
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(_POSTGRESQL_INSERT_EVENTS, [[row[name] for row in rows] for name in _EVENT_COLUMNS])
+        return {found for found, in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def _insert_new_events_sqlite(table, rows: list[dict]) -> set[str]:
+    """The same on SQLite in as few calls into SQLite as possible, on the driver's cursor: the
+    group writer makes them while other processes wait for it, and each call lets the request
+    threads take the interpreter first (RETURNING alone would be one call per row, and building
+    a multi-row statement in SQLAlchemy cost more than the insert)."""
+    connection = db.session.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        if not dbapi_connection.in_transaction:
+            cursor.execute("BEGIN IMMEDIATE")  # the write lock first, so the check below stays true
+        existing = set()
+        for start in range(0, len(rows), 10_000):
+            chunk = rows[start:start + 10_000]
+            cursor.execute(f"SELECT id FROM progress_event WHERE id IN ({','.join('?' * len(chunk))})",
+                           [row["id"] for row in chunk])
+            existing.update(found for found, in cursor.fetchall())
+        fresh = [row for row in rows if row["id"] not in existing]
+        columns, processors = _sqlite_event_columns(table, connection.dialect)
+        placeholder = f"({','.join('?' * len(columns))})"
+        for start in range(0, len(fresh), 1000):
+            chunk = fresh[start:start + 1000]
+            cursor.execute(f"INSERT INTO progress_event ({','.join(columns)}) VALUES {','.join([placeholder] * len(chunk))}"
+                           " ON CONFLICT (id) DO NOTHING",
+                           [process(row[name]) if process else row[name]
+                            for row in chunk for name, process in processors])
+    finally:
+        cursor.close()
+    return {row["id"] for row in fresh}
+
+
+_SQLITE_EVENT_COLUMNS: tuple | None = None
+
+
+def _sqlite_event_columns(table, dialect) -> tuple[list[str], list[tuple]]:
+    """Quoted column names and (key, SQLAlchemy's own bind processor) of an event row."""
+    global _SQLITE_EVENT_COLUMNS
+    if _SQLITE_EVENT_COLUMNS is None:
+        names = _EVENT_COLUMNS
+        quote = dialect.identifier_preparer.quote
+        _SQLITE_EVENT_COLUMNS = ([quote(name) for name in names],
+                                 [(name, table.c[name].type._cached_bind_processor(dialect)) for name in names])
+    return _SQLITE_EVENT_COLUMNS
+
+
+def _credits_for(batch: PreparedBatch, events: list[dict], index: int = 0) -> list[Credit]:
     """Turn accepted events into credited stretches, trimmed to what could really have played."""
     max_event = rules.setting("LMS_PROGRESS_MAX_EVENT_SECONDS")
     max_rate = rules.setting("LMS_PROGRESS_MAX_RATE")
@@ -298,7 +457,7 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
             source = CreditSource.SELF_STUDY
             if session_id is not None:
                 source = CreditSource.SESSION if batch.reports_for_others else CreditSource.MAKEUP
-            credits.append(Credit(event["person_id"], lesson, start, end, at, source, session_id, scrolled))
+            credits.append(Credit(event["person_id"], lesson, start, end, at, source, session_id, scrolled, index))
             continue
         # A terminal playing in a group session: everyone signed in during the stretch, late
         # arrivals from their arrival time on.
@@ -310,7 +469,7 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
             clipped_start, clipped_end = intervals.clip_after(start, end, late_by)
             if clipped_end > clipped_start:
                 credits.append(Credit(attendee_id, lesson, clipped_start, clipped_end, at,
-                                      CreditSource.SESSION, session_id))
+                                      CreditSource.SESSION, session_id, batch=index))
     return credits
 
 
@@ -335,9 +494,13 @@ def _apply(credits: list[Credit]) -> None:
     study_rules = rules.self_study_rules()
     finished = []
     for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
-        latest = _merge_group(states[key], group, days, study_rules)
-        if latest is not None:
-            finished.append((states[key], latest))
+        # Batch by batch, in the order they came: merged together or one at a time, the
+        # resume position, the moments of completion and grants and the day's rules come out
+        # the same (the database work is still once per learner for all of them).
+        for _batch, stretches in groupby(group, key=lambda credit: credit.batch):
+            latest = _merge_group(states[key], list(stretches), days, study_rules)
+            if latest is not None:
+                finished.append((states[key], latest))
     _save_progress(states.values())
     _save_days(days.values())
     for state, latest in finished:

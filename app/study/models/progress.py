@@ -1,6 +1,7 @@
 """Playback progress, completions and credit grants.
 
-ProgressEvent makes reporting idempotent (a repeated client event id is ignored).
+ProgressEvent makes reporting idempotent (a repeated client event id is ignored); under load
+events are stored first and folded into progress a moment later (ProgressEvent.folded).
 LessonProgress holds one learner's merged watched intervals of one lesson version.
 StudyDay holds the same for one local day, for the self-study time rules.
 LessonCompletion, CourseCompletion and CreditGrant are append-only records: written
@@ -14,7 +15,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint, false, text)
+                        UniqueConstraint, false, text, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.model_base import utcnow
@@ -47,6 +48,15 @@ class ProgressEvent(db.Model):
     end: Mapped[float] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scrolled_to_end: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # False while the event waits to be merged into progress, days and grants (app.study.ingest:
+    # the group writer answers once events are stored and folds them in bulk right after).
+    folded: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    __table_args__ = (
+        Index("ix_progress_event_unfolded", "received_at", "id", sqlite_where=text("NOT folded"),
+              postgresql_where=text("NOT folded")),
+    )
 
 
 class LessonProgress(db.Model):
