@@ -92,10 +92,16 @@ def _register_blueprints(app: Flask) -> None:
 
 def _commit_request(response):
     """The one place a request's work is committed (views and services only flush)."""
+    session = db.session()
+    if not session.in_transaction():
+        # Nothing began since the last commit (a health check, or a heartbeat whose batch the
+        # progress writer committed): committing would begin and end an empty transaction and
+        # expire every object the session holds.
+        return response
     if response.status_code < 400:
-        db.session.commit()
+        session.commit()
     else:
-        db.session.rollback()
+        session.rollback()
     return response
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort
+from flask import Response, abort
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
@@ -134,7 +134,11 @@ PROGRESS_QUERY_SCHEMA = ProgressQuerySchema()
 @blp.alt_response(404, response="NOT_FOUND")
 def progress_post(batch):
     """Report watched intervals; events act for the token's person or a person_id in scope."""
-    return record_batch(api_account(), batch["events"])
+    result = record_batch(api_account(), batch["events"])
+    # Two integers: a Response is returned as it is by @blp.response, without the schema dump
+    # and jsonify that cost a tenth of this heartbeat's time (the schema still documents it).
+    return Response(f'{{"accepted":{result["accepted"]},"duplicates":{result["duplicates"]}}}\n',
+                    mimetype="application/json")
 
 
 @blp.route("/progress", methods=["GET"])
