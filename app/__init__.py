@@ -40,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(set_security_headers)
     app.after_request(_commit_request)
 
+    from app.api.progress_shortcut import ProgressShortcut
+
+    app.wsgi_app = ProgressShortcut(app, app.wsgi_app)  # heartbeats that need no database read
+
     from app.cli import register_commands
 
     register_commands(app)

@@ -163,13 +163,26 @@ class TokenCache:
 
 
 def _token_cache() -> TokenCache | None:
-    seconds = current_app.config.get("API_TOKEN_CACHE_SECONDS", 0)
+    return token_cache_of(current_app)
+
+
+def token_cache_of(app) -> TokenCache | None:
+    seconds = app.config.get("API_TOKEN_CACHE_SECONDS", 0)
     if not seconds or seconds <= 0:
         return None
-    cache = current_app.extensions.get("api_token_cache")
+    cache = app.extensions.get("api_token_cache")
     if cache is None or cache.seconds != seconds:
-        cache = current_app.extensions["api_token_cache"] = TokenCache(seconds)
+        cache = app.extensions["api_token_cache"] = TokenCache(seconds)
     return cache
+
+
+def cached_account(app, header: str | None) -> Account | None:
+    """The account of a bearer token seen in the last API_TOKEN_CACHE_SECONDS, without a query:
+    a detached, read-only copy of its columns. None when the token is not in the cache (which
+    says nothing about its validity: authenticate_bearer decides that)."""
+    plaintext = bearer_token_from(header)
+    cache = token_cache_of(app) if plaintext is not None else None
+    return None if cache is None else cache.get(ApiToken.hash_token(plaintext))
 
 
 # A flushed change to an account (disabled, new role or scope, other person) or a token's
