@@ -19,7 +19,10 @@ installed: a Python generator on the same two cores takes about one of them from
 LMS_BENCH_CLIENT=python forces the asyncio generator. Both endpoints are warmed up for a
 second first (the first ORM queries configure mappers and fill the statement cache).
 "stored events" counts the measured run only; requests still in flight when the generator
-stops are stored too, so it may exceed "answered" by up to the concurrency.
+stops are stored too, so it may exceed "answered" by up to the concurrency. A heartbeat is
+answered once stored and merged into progress by the server's writer within a second
+(app.study.ingest), during the measured seconds; "not yet folded at the end" is what was still
+waiting when the load stopped, and the time the server took to merge it.
 The server runs LMS_BENCH_THREADS threads (default 48) per process: progress requests wait
 for the group-commit writer (app.study.ingest), so more threads mean larger groups per commit.
 The server's log is printed when it recorded a traceback.
@@ -221,14 +224,27 @@ def load_progress(port: int, tokens: list[str], lesson_id: int, seconds: float, 
     return run_load(port, [progress_request(port, token, lesson_id) for token in tokens], seconds)
 
 
-def stored_events() -> int:
+def stored_events(unfolded: bool = False) -> int:
     from app.extensions import db
     from app.study.models import ProgressEvent
     from sqlalchemy import func, select
 
-    count = db.session.scalar(select(func.count()).select_from(ProgressEvent))
+    statement = select(func.count()).select_from(ProgressEvent)
+    if unfolded:
+        statement = statement.where(~ProgressEvent.folded)
+    count = db.session.scalar(statement)
     db.session.commit()
     return count
+
+
+def fold_backlog() -> tuple[int, float]:
+    """Events not yet merged into progress when the load stopped, and how long the server's
+    writers took to merge them (the merging runs during the measured seconds, not after)."""
+    waiting = stored_events(unfolded=True)
+    started = time.monotonic()
+    while stored_events(unfolded=True) and time.monotonic() - started < 60:
+        time.sleep(0.05)
+    return waiting, time.monotonic() - started
 
 
 def bench(kind: str) -> dict:
@@ -247,6 +263,7 @@ def bench(kind: str) -> dict:
                 health = load_health(port, SECONDS)
                 before = stored_events()
                 progress = load_progress(port, tokens, lesson_id, SECONDS, workdir, f"run{number}")
+                progress["backlog"], progress["backlog_seconds"] = fold_backlog()
                 progress["stored"] = stored_events() - before
                 rounds.append({"health": health, "progress": progress, "ratio": progress["rps"] / health["rps"]})
         finally:
@@ -275,7 +292,8 @@ def main() -> None:
                       f"p99 {figures['p99_ms']:6.1f} ms  errors {figures['errors']}")
             progress = result["progress"]
             print(f"{kind:<10} round {number} stored events {progress['stored']}, answered "
-                  f"{progress['requests'] - progress['errors']}; ratio progress/health {result['ratio']:.2f}")
+                  f"{progress['requests'] - progress['errors']}, not yet folded at the end {progress['backlog']} "
+                  f"(folded {progress['backlog_seconds']:.2f} s later); ratio progress/health {result['ratio']:.2f}")
         middle = _median_round(rounds)
         print(f"{kind:<10} median round: progress {middle['progress']['rps']:.0f} batches/s, p99 "
               f"{middle['progress']['p99_ms']:.1f} ms, health {middle['health']['rps']:.0f} req/s, ratio "
