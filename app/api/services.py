@@ -1,6 +1,7 @@
 """API tokens: issue, revoke, authenticate. Flush, never commit."""
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -88,7 +89,7 @@ def authenticate_bearer(header: str | None) -> Account | None:
     cached = cache.get(token_hash) if cache is not None and _session_is_clean() else None
     if cached is not None and identity_key(Account, cached.id) not in db.session.identity_map:
         return db.session.merge(cached, load=False)
-    generation = _cache_state.generation
+    version = cache.version() if cache is not None else None
     token = db.session.scalar(select(ApiToken).join(ApiToken.account).options(contains_eager(ApiToken.account))
                               .where(ApiToken.token_hash == token_hash))
     if token is None or token.is_revoked or not token.account.is_enabled:
@@ -98,7 +99,7 @@ def authenticate_bearer(header: str | None) -> Account | None:
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     if cache is not None:
-        cache.put(token_hash, token.account, generation)
+        cache.put(token_hash, token.account, version)
     return token.account
 
 
@@ -112,6 +113,16 @@ def _session_is_clean() -> bool:
 
 # --- token cache --------------------------------------------------------------------------------
 
+TOKEN_STAMP_FILE = "api-token-stamp"
+
+
+def _touch(path: str) -> None:
+    """Give the file a new modification time (created if missing)."""
+    now = time.time_ns()
+    with open(path, "ab"):
+        pass
+    os.utime(path, ns=(now, now))
+
 @dataclass
 class _CacheState:
     """Bumped whenever an account or a token's revocation is committed in this process."""
@@ -123,26 +134,41 @@ _cache_state = _CacheState()
 
 
 class TokenCache:
-    """token hash -> a detached copy of its account's columns, for a few seconds.
+    """token hash -> a detached copy of its account's columns, for up to `seconds`.
 
     Requests get their own instance through Session.merge(load=False): no query, and
     relationships (scope unit, person) still load in the request's session when used.
     last_used_at stays within LAST_USED_RESOLUTION + the TTL, since a miss refreshes it.
+
+    An entry is valid for the version it was read at: this process's generation and the
+    modification time of the stamp file in the instance folder, which a commit that revokes a
+    token or changes an account touches in any process (`lms tokens revoke` included). So the
+    processes sharing an instance folder drop their entries at once; a process on another
+    machine keeps its entries until they expire.
     """
 
     MAX_ENTRIES = 50_000
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, stamp_path: str | None = None):
         self.seconds = seconds
-        self._entries: dict[str, tuple[float, int, Account]] = {}
+        self.stamp_path = stamp_path
+        self._entries: dict[str, tuple[float, tuple[int, int], Account]] = {}
         self._lock = threading.Lock()
+
+    def version(self) -> tuple[int, int]:
+        if self.stamp_path is None:
+            return _cache_state.generation, 0
+        try:
+            return _cache_state.generation, os.stat(self.stamp_path).st_mtime_ns
+        except FileNotFoundError:
+            return _cache_state.generation, 0
 
     def get(self, token_hash: str) -> Account | None:
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
-        expires, generation, account = entry
-        if expires < time.monotonic() or generation != _cache_state.generation:
+        expires, version, account = entry
+        if expires < time.monotonic() or version != self.version():
             self._entries.pop(token_hash, None)
             return None
         return account
@@ -150,16 +176,16 @@ class TokenCache:
     def drop(self, token_hash: str) -> None:
         self._entries.pop(token_hash, None)
 
-    def put(self, token_hash: str, account: Account, generation: int) -> None:
+    def put(self, token_hash: str, account: Account, version: tuple[int, int]) -> None:
         # A change committed while this request was reading would otherwise be cached stale.
-        if generation != _cache_state.generation:
+        if version != self.version():
             return
         snapshot = Account(**{attr.key: getattr(account, attr.key) for attr in inspect(Account).column_attrs})
         make_transient_to_detached(snapshot)
         with self._lock:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[token_hash] = (time.monotonic() + self.seconds, generation, snapshot)
+            self._entries[token_hash] = (time.monotonic() + self.seconds, version, snapshot)
 
 
 def _token_cache() -> TokenCache | None:
@@ -172,8 +198,12 @@ def token_cache_of(app) -> TokenCache | None:
         return None
     cache = app.extensions.get("api_token_cache")
     if cache is None or cache.seconds != seconds:
-        cache = app.extensions["api_token_cache"] = TokenCache(seconds)
+        cache = app.extensions["api_token_cache"] = TokenCache(seconds, stamp_path_of(app))
     return cache
+
+
+def stamp_path_of(app) -> str:
+    return os.path.join(app.instance_path, TOKEN_STAMP_FILE)
 
 
 def cached_account(app, header: str | None) -> Account | None:
@@ -193,7 +223,20 @@ _ALL_STALE = "api_token_cache_stale"
 _TOKENS_STALE = "api_token_cache_stale_tokens"
 
 
+# Login bookkeeping and credentials of the web login: a member logging in must not make every
+# process drop every cached token.
+_NOT_CACHED_MEANING = frozenset({"password_hash", "pin_hash", "activation_code_hash", "activation_expires_at",
+                                 "session_version", "last_login_at"})
+
+
 @event.listens_for(Account, "after_update")
+def _account_updated(mapper, connection, target) -> None:
+    attrs = inspect(target).attrs
+    if any(attr.history.has_changes() for attr in attrs if attr.key not in _NOT_CACHED_MEANING
+           and attr.key in mapper.column_attrs):
+        _account_changed(mapper, connection, target)
+
+
 @event.listens_for(Account, "after_delete")
 def _account_changed(mapper, connection, target) -> None:
     session = Session.object_session(target)
@@ -221,6 +264,8 @@ def _token_deleted(mapper, connection, target) -> None:
 def _invalidate_after_commit(session) -> None:
     if session.info.pop(_ALL_STALE, False):
         _cache_state.generation += 1
+        if has_app_context():
+            _touch(stamp_path_of(current_app))
     stale_tokens = session.info.pop(_TOKENS_STALE, None)
     if stale_tokens and has_app_context():
         cache = current_app.extensions.get("api_token_cache")

@@ -1,13 +1,18 @@
 """The bearer-token cache (app.api.services): no query for a token seen a moment ago, yet a
 revocation or a disabled account in this process is refused at once, and a change made by
 another process (here: plain SQL, which no ORM event sees) within API_TOKEN_CACHE_SECONDS."""
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import event, text
 
 from app.api.services import create_token, revoke_token
 from app.extensions import db
 from app.org.models import Account
+from tests.conftest import login
 
 
 def _me(client, plaintext):
@@ -105,6 +110,28 @@ def test_a_revocation_by_another_process_takes_effect_within_the_ttl(make_app, w
         assert _me(client, plaintext).status_code == 200  # still cached
         time.sleep(0.6)
         assert _me(client, plaintext).status_code == 401
+
+
+def test_a_revocation_by_another_process_sharing_the_instance_folder_takes_effect_at_once(app, client, world):
+    token, plaintext = _token(world)
+    assert _me(client, plaintext).status_code == 200
+    assert _me(client, plaintext).status_code == 200  # cached for the default TTL
+    environment = dict(os.environ, LMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+                       LMS_INSTANCE_PATH=app.instance_path, LMS_MEDIA_ROOT=app.config["MEDIA_ROOT"])
+    subprocess.run([str(Path(sys.executable).parent / "lms"), "tokens", "revoke", str(token.id)], env=environment,
+                   check=True, capture_output=True, timeout=120)
+    assert _me(client, plaintext).status_code == 401
+
+
+def test_signing_in_on_the_web_keeps_cached_tokens(client, world):
+    """Login bookkeeping (last login time) is not a change the token cache has to drop for."""
+    _token_row, plaintext = _token(world)
+    _me(client, plaintext)
+    _me(client, plaintext)
+    login(client, "org-a")
+    with _Statements() as statements:
+        assert _me(client, plaintext).status_code == 200
+    assert statements.touching("api_token") == []
 
 
 def test_cached_account_reads_its_relationships_in_the_request(client, world):
