@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 MAX_GROUP = 200
 WAIT_SECONDS = 60
 IDLE_FOLD_SECONDS = 0.05
-LESSON_CACHE_SECONDS = 10.0
+LESSON_CACHE_SECONDS = 60.0
 LESSON_CACHE_MAX = 20_000
 # Requests that cannot read progress need not wait for a fold: the heartbeats themselves,
 # health checks, media bytes and static files.
@@ -56,17 +56,34 @@ NO_FOLD_ENDPOINTS = frozenset({"api.progress_post", "api.health", "me.progress_p
                                "media.upload_chunk", "media.upload_status"})
 
 
+class _Answer:
+    """Set once by the writer, awaited by one request thread (a bare lock: cheaper than an Event,
+    and every heartbeat makes one)."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        self._lock.release()
+
+    def wait(self, timeout: float) -> bool:
+        return self._lock.acquire(timeout=timeout)
+
+
 @dataclass
 class _Pending:
     batch: PreparedBatch
-    done: threading.Event = field(default_factory=threading.Event)
+    done: _Answer = field(default_factory=_Answer)
     result: BatchResult | None = None
     error: BaseException | None = None
 
 
 @dataclass
 class _FoldRequest:
-    done: threading.Event = field(default_factory=threading.Event)
+    done: _Answer = field(default_factory=_Answer)
     error: BaseException | None = None
 
 
@@ -82,12 +99,24 @@ def database_turn():
     if fcntl is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         yield
         return
-    with open(f"{url.database}-progress-lock", "a+b") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    lock_file = _lock_file(f"{url.database}-progress-lock")
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+_lock_files = threading.local()
+
+
+def _lock_file(path: str):
+    """This thread's own open lock file (flock excludes open files, so threads of one process
+    exclude each other too), kept open: the writer takes its turn many times a second."""
+    files = _lock_files.__dict__.setdefault("files", {})
+    if path not in files:
+        files[path] = open(path, "a+b")  # noqa: SIM115 - kept for the thread's life
+    return files[path]
 
 
 class GroupWriter:
