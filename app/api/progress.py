@@ -43,7 +43,7 @@ class ProgressBatchSchema(Schema):
         as much as recording the batch); anything else goes through the schema, which gives the
         same answer for valid input and the detailed 422 message for invalid input."""
         if many is None and partial is None and unknown is None:
-            events = _plain_events(data)
+            events = plain_events(data)
             if events is not None:
                 return {"events": events}
         return super().load(data, many=many, partial=partial, unknown=unknown)
@@ -53,7 +53,7 @@ _EVENT_KEYS = frozenset(ProgressEventSchema().fields)
 _OPTIONAL_IDS = ("person_id", "session_id")
 
 
-def _plain_events(data) -> list[dict] | None:
+def plain_events(data) -> list[dict] | None:
     """The batch as ProgressEventSchema would load it, or None unless every event is plainly valid."""
     if type(data) is not dict or data.keys() != {"events"}:
         return None

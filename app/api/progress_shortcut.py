@@ -8,7 +8,7 @@ same services as the view (app.api.progress.progress_post):
 
 - the bearer token is in the token cache (app.api.services.cached_account), so it was checked
   against the database in the last API_TOKEN_CACHE_SECONDS and nothing revoked it since;
-- the body is a plainly valid batch (app.api.progress._plain_events, the view's own fast check);
+- the body is a plainly valid batch (app.api.progress.plain_events, the view's own fast check);
 - every event is the token's own person's (no person_id of someone else; no session_id from a
   terminal or organiser, whose session events are checked against open sessions) and its
   lesson is in the lesson cache for this account (the catalog allowed it seconds ago);
@@ -33,7 +33,7 @@ import os
 from flask import Flask
 from werkzeug.wrappers import Response
 
-from app.api.progress import _plain_events
+from app.api.progress import plain_events
 from app.api.services import cached_account
 from app.core.security import set_security_headers
 from app.study.ingest import group_commit_enabled, lesson_cache_of, writer_of
@@ -78,7 +78,7 @@ class ProgressShortcut:
             return None, None
         body = environ["wsgi.input"].read(int(length))
         try:
-            events = _plain_events(json.loads(body))
+            events = plain_events(json.loads(body))
         except ValueError:
             return body, None
         if events is None:

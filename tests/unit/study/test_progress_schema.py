@@ -7,7 +7,7 @@ import math
 import pytest
 from marshmallow import Schema, ValidationError
 
-from app.api.progress import ProgressBatchSchema, _plain_events
+from app.api.progress import ProgressBatchSchema, plain_events
 
 SCHEMA = ProgressBatchSchema()
 
@@ -41,13 +41,13 @@ NOT_PLAIN = [
 
 @pytest.mark.parametrize("batch", VALID)
 def test_plain_check_loads_what_the_schema_loads(batch):
-    assert _plain_events(batch) is not None
+    assert plain_events(batch) is not None
     assert SCHEMA.load(batch) == Schema.load(SCHEMA, batch)
 
 
 @pytest.mark.parametrize("batch", NOT_PLAIN)
 def test_anything_else_is_left_to_the_schema(batch):
-    assert _plain_events(batch) is None
+    assert plain_events(batch) is None
     try:
         expected = Schema.load(SCHEMA, batch)
     except ValidationError as error:
