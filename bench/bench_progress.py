@@ -4,9 +4,12 @@
     LMS_BENCH_DB=sqlite LMS_BENCH_ROUNDS=1 .venv/bin/python bench/bench_progress.py
 
 For each database: a fresh migrated database with 50 learners (member accounts with API
-tokens) and a published two-hour video lesson; the app served on a free loopback port by
-gunicorn (LMS_BENCH_WORKERS processes, default one per CPU, gthread) or, with
-LMS_BENCH_SERVER=waitress, by `lms serve` (one process); then a bounded load generator
+tokens) and a published two-hour video lesson, served on a free loopback port the way that
+database is deployed (the architecture's scale-out path): SQLite by `lms serve` (waitress, one
+process: the one-machine configuration), PostgreSQL by gunicorn (LMS_BENCH_WORKERS processes,
+default one per CPU, gthread). LMS_BENCH_SERVER=waitress or =gunicorn serves both the same way
+(on SQLite gunicorn's processes take turns on the one write lock: fewer batches a second than
+one waitress process, a ratio near 0.5). Then a bounded load generator
 (LMS_BENCH_CONCURRENCY keep-alive connections, default 50) for LMS_BENCH_SECONDS (default 5)
 against each endpoint, alternating for LMS_BENCH_ROUNDS rounds (default 3): on a shared
 machine the others' load drifts, and a ratio taken round by round follows it. Each progress
@@ -52,7 +55,7 @@ CONCURRENCY = int(os.environ.get("LMS_BENCH_CONCURRENCY", "50"))
 LEARNERS = 50
 THREADS = int(os.environ.get("LMS_BENCH_THREADS", "48"))
 # "gunicorn" (Linux multi-process, LMS_BENCH_WORKERS processes) or "waitress" (`lms serve`, one process).
-SERVER = os.environ.get("LMS_BENCH_SERVER", "gunicorn" if shutil.which("gunicorn", path=str(ROOT / ".venv/bin")) else "waitress")
+SERVER = os.environ.get("LMS_BENCH_SERVER")  # unset: as each database is deployed (server_for)
 WORKERS = int(os.environ.get("LMS_BENCH_WORKERS", str(os.cpu_count() or 2)))
 WRK = shutil.which("wrk") if os.environ.get("LMS_BENCH_CLIENT", "wrk") == "wrk" else None
 WRK_THREADS = 2
@@ -100,10 +103,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(app, port: int) -> subprocess.Popen:
+def server_for(kind: str) -> str:
+    if SERVER:
+        return SERVER
+    has_gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv/bin")) is not None
+    return "gunicorn" if kind == "postgresql" and has_gunicorn else "waitress"
+
+
+def describe(server: str) -> str:
+    return f"gunicorn {WORKERS} workers x {THREADS} threads" if server == "gunicorn" else f"waitress {THREADS} threads"
+
+
+def start_server(app, port: int, server: str) -> subprocess.Popen:
     env = dict(os.environ, LMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                LMS_INSTANCE_PATH=app.instance_path, LMS_MEDIA_ROOT=app.config["MEDIA_ROOT"])
-    if SERVER == "gunicorn":
+    if server == "gunicorn":
         command = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
                    "--worker-class", "gthread", "--threads", str(THREADS), "app:create_app()"]
     else:
@@ -251,7 +265,7 @@ def bench(kind: str) -> dict:
     with bench_app(kind) as app:
         lesson_id, tokens = build_data()
         port = free_port()
-        server = start_server(app, port)
+        server = start_server(app, port, server_for(kind))
         workdir = Path(app.instance_path)
         rounds = []
         try:
@@ -281,10 +295,10 @@ def _median_round(rounds: list[dict]) -> dict:
 
 def main() -> None:
     client = f"wrk ({WRK_THREADS} threads)" if WRK else "asyncio (Python)"
-    server = f"gunicorn {WORKERS} workers x {THREADS} threads" if SERVER == "gunicorn" else f"waitress {THREADS} threads"
-    print(f"concurrency {CONCURRENCY}, {ROUNDS} rounds of {SECONDS:g} s per endpoint, {server}, {os.cpu_count()} CPUs, "
+    print(f"concurrency {CONCURRENCY}, {ROUNDS} rounds of {SECONDS:g} s per endpoint, {os.cpu_count()} CPUs, "
           f"load generator {client}")
     for kind in backends():
+        print(f"{kind:<10} served by {describe(server_for(kind))}")
         rounds = bench(kind)["rounds"]
         for number, result in enumerate(rounds, start=1):
             for name, figures in (("GET /api/v1/health", result["health"]), ("POST /api/v1/progress", result["progress"])):
