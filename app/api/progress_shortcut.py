@@ -11,13 +11,13 @@ same services as the view (app.api.progress.progress_post):
 - the body is a plainly valid batch (app.api.progress.plain_events, the view's own fast check);
 - every event is the token's own person's (no person_id of someone else; no session_id from a
   terminal or organiser, whose session events are checked against open sessions) and its
-  lesson is in the lesson cache for this account (the catalog allowed it seconds ago);
+  lesson is in the lesson cache for this account (the catalog allowed it within the minute);
 - app.study.progress.prepare_batch and the group writer then do exactly what they do for the view.
 
-Everything else goes to the Flask view untouched, with the body put back: a token not cached, a
-terminal or organiser reporting for others or for a session, a lesson not seen yet, any invalid input,
-a writer error (the view retries; a repeated event id counts once). The view answers those, and
-every refusal, as documented. The answer carries the headers every Flask response gets
+Everything else goes to the Flask view untouched, with the body put back: a token not cached,
+a terminal or organiser reporting for others or for a session, a lesson not seen yet, any
+invalid input, a writer error (the view retries; a repeated event id counts once). The view
+answers those, and every refusal, as documented. The answer carries the headers every Flask response gets
 (app.core.security.set_security_headers).
 
 LMS_PROGRESS_SHORTCUT=0 sends every request to the view.
