@@ -28,14 +28,14 @@ import io
 import itertools
 import json
 import logging
-import os
 
 from flask import Flask
 from werkzeug.wrappers import Response
 
-from app.api.progress import plain_events
+from app.api.progress import batch_answer, plain_events
 from app.api.services import cached_account
 from app.core.security import set_security_headers
+from app.study import rules
 from app.study.ingest import group_commit_enabled, lesson_cache_of, writer_of
 from app.study.progress import REPORTING_FOR_OTHERS, prepare_batch
 
@@ -64,8 +64,7 @@ class ProgressShortcut:
         return response(environ, start_response)
 
     def _enabled(self) -> bool:
-        setting = self.app.config.get("LMS_PROGRESS_SHORTCUT", os.environ.get("LMS_PROGRESS_SHORTCUT", "1"))
-        return str(setting).lower() not in ("0", "false", "no") and group_commit_enabled(self.app)
+        return rules.setting("LMS_PROGRESS_SHORTCUT", self.app) and group_commit_enabled(self.app)
 
     def _answer(self, environ) -> tuple[bytes | None, Response | None]:
         """(the body if it was read, the answer or None for the view)."""
@@ -95,6 +94,4 @@ class ProgressShortcut:
         except Exception:  # noqa: BLE001 - the view answers it (and its error) in the usual way
             log.warning("progress shortcut failed; the view takes the batch", exc_info=True)
             return body, None
-        response = Response(f'{{"accepted":{result.accepted},"duplicates":{result.duplicates}}}\n',
-                            mimetype="application/json")
-        return body, set_security_headers(response)
+        return body, set_security_headers(batch_answer(result.accepted, result.duplicates))

@@ -24,7 +24,6 @@ LMS_PROGRESS_GROUP_COMMIT=0 records and merges each batch in its own request tra
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 import time
@@ -35,6 +34,7 @@ from flask import Flask, current_app, request
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
+from app.study import rules
 from app.study.progress import (BatchResult, PreparedBatch, fold_pending, has_unfolded_events, mark_folded,
                                 pending_batches, prepare_batch, write_batches)
 
@@ -88,8 +88,7 @@ class _FoldRequest:
 
 
 def group_commit_enabled(app: Flask) -> bool:
-    enabled = app.config.get("LMS_PROGRESS_GROUP_COMMIT", os.environ.get("LMS_PROGRESS_GROUP_COMMIT", "1"))
-    return str(enabled).lower() not in ("0", "false", "no")
+    return rules.setting("LMS_PROGRESS_GROUP_COMMIT", app)
 
 
 @contextmanager
@@ -126,8 +125,7 @@ class GroupWriter:
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._unfolded_since: float | None = None  # monotonic time of this writer's oldest unfolded write
-        self.fold_seconds = float(app.config.get("LMS_PROGRESS_FOLD_SECONDS",
-                                                 os.environ.get("LMS_PROGRESS_FOLD_SECONDS", "1")))
+        self.fold_seconds = rules.setting("LMS_PROGRESS_FOLD_SECONDS", app)
 
     def submit(self, batch: PreparedBatch) -> BatchResult:
         pending = _Pending(batch)

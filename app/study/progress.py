@@ -312,8 +312,13 @@ def pending_batches(limit: int = FOLD_CHUNK) -> list[list[str]]:
     for row in db.session.connection().execute(
             select(table.c.id, table.c.account_id, table.c.received_at).where(_UNFOLDED)
             .order_by(table.c.received_at, table.c.id).limit(limit)):
-        grouped[(row.account_id, row.received_at)].append(row.id)
+        grouped[_batch_of(row)].append(row.id)
     return list(grouped.values())
+
+
+def _batch_of(row) -> tuple:
+    """Which batch a stored event came in: its account and the moment the batch arrived."""
+    return row.account_id, as_utc(row.received_at)
 
 
 def mark_folded(event_ids: list[str]) -> None:
@@ -338,7 +343,7 @@ def _stored_batches(rows) -> list[PreparedBatch]:
     grouped: dict[tuple, list] = defaultdict(list)
     for row in rows:
         if row.lesson_id in lessons:  # a lesson deleted meanwhile took its progress with it
-            grouped[(row.account_id, as_utc(row.received_at))].append(row)
+            grouped[_batch_of(row)].append(row)
     batches = []
     for (account_id, received_at), group in grouped.items():
         role = roles.get(account_id)

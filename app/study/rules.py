@@ -14,7 +14,13 @@ from flask import current_app, has_app_context
 from app.org.choices import CadreRole
 
 # key -> (default, parser)
-DEFAULTS: dict[str, tuple[str, type]] = {
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+DEFAULTS: dict[str, tuple[str, object]] = {
     # A video/audio lesson is complete when unique watched time reaches this share of its duration.
     "LMS_COMPLETION_SHARE": ("0.9", float),
     # Self-study time: nothing counts before this much continuous watching (seconds) in a day.
@@ -35,16 +41,25 @@ DEFAULTS: dict[str, tuple[str, type]] = {
     "LMS_PROGRESS_SLACK_SECONDS": ("5", float),
     # Events older than this many days (a terminal offline for weeks) are refused as implausible.
     "LMS_PROGRESS_MAX_AGE_DAYS": ("60", float),
+    # How heartbeats are written (app.study.ingest, app.api.progress_shortcut): through the group
+    # writer, merged into progress at the latest this many seconds after they are stored, and
+    # answered in front of Flask when they need no database read.
+    "LMS_PROGRESS_GROUP_COMMIT": ("1", _flag),
+    "LMS_PROGRESS_FOLD_SECONDS": ("1", float),
+    "LMS_PROGRESS_SHORTCUT": ("1", _flag),
 }
 
 CADRE_ROLES_WITH_HIGHER_REQUIREMENT = frozenset({CadreRole.BRANCH_SECRETARY, CadreRole.COMMITTEE_MEMBER})
 
 
-def setting(key: str):
+def setting(key: str, app=None):
+    """A rule's value: the app's config (`app`, else the current app's), else the environment."""
     default, parser = DEFAULTS[key]
     value = None
-    if has_app_context():
-        value = current_app.config.get(key)
+    if app is None and has_app_context():
+        app = current_app
+    if app is not None:
+        value = app.config.get(key)
     if value in (None, ""):
         value = os.environ.get(key) or default
     return parser(str(value))
