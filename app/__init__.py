@@ -40,10 +40,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(set_security_headers)
     app.after_request(_commit_request)
 
-    from app.api.progress_shortcut import ProgressShortcut
-
-    app.wsgi_app = ProgressShortcut(app, app.wsgi_app)  # heartbeats that need no database read
-
     from app.cli import register_commands
 
     register_commands(app)
@@ -90,8 +86,6 @@ def _register_blueprints(app: Flask) -> None:
 
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # the API authenticates with bearer tokens, never cookies
-    from app.study.ingest import fold_before_reading
-    app.before_request(fold_before_reading)  # heartbeats answered before a read count in it
 
 
 def _commit_request(response):

@@ -111,10 +111,8 @@ class ProgressSchema(Schema):
 
 def record_batch(account, events: list[dict]) -> dict:
     """Shared by the API and the page endpoint: record, or abort with the refusal's status."""
-    from app.study.ingest import submit_batch
-
     try:
-        result = submit_batch(account, events)
+        result = progress_service.record_events(account, events)
     except progress_service.ProgressRefused as refusal:
         abort(refusal.status)
     return {"accepted": result.accepted, "duplicates": result.duplicates}

@@ -71,10 +71,7 @@ def export_command(unit_code: str, year: int, fmt: str, out: Path) -> None:
     """Write the unit's development files for the year (XLSX: summary + entries; CSV: entries)."""
     from app.records import exports, services
 
-    from app.study.ingest import fold_now
-
     unit = _unit_by_code(unit_code)
-    fold_now()  # heartbeats stored but not yet merged count too
     services.settle_self_study()
     db.session.commit()
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]), out.open("wb") as handle:

@@ -6,7 +6,6 @@ from huey import crontab
 from app.core import jobs
 from app.extensions import db, huey
 from app.records import outbox, services
-from app.study.ingest import fold_now
 
 
 @huey.periodic_task(crontab(minute="*"), name="app.records.tasks.deliver_outbox")
@@ -27,6 +26,5 @@ def settle_self_study() -> None:
     if app is None or app.config.get("JOBS_EAGER"):
         return  # periodic work belongs to a real consumer
     with app.app_context():
-        fold_now()  # heartbeats stored but not yet merged count too
         services.settle_self_study()
         db.session.commit()

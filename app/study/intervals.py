@@ -59,16 +59,6 @@ def longest_run(intervals: Iterable[Interval]) -> float:
     return max((end - start for start, end in merge(intervals)), default=0.0)
 
 
-def limit_to_wall_clock(start: float, end: float, wall_seconds: float, max_rate: float, slack: float) -> Interval:
-    """Shorten [start, end] to what could have played in `wall_seconds` of real time.
-
-    "Watched 600 s in 1 s" is not watching: the interval keeps at most
-    wall_seconds * max_rate + slack seconds from its start.
-    """
-    allowed = max(0.0, wall_seconds) * max_rate + slack
-    return start, min(end, start + allowed)
-
-
 def clip_after(start: float, end: float, skip: float) -> Interval:
     """Drop the first `skip` seconds of [start, end] (a late arrival misses the beginning)."""
     return min(end, start + max(0.0, skip)), end

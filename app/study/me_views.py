@@ -70,10 +70,8 @@ def progress_post():
         batch = ProgressBatchSchema().load(request.get_json(silent=True) or {})
     except ValidationError as error:
         return _json_error(422, "unprocessable_entity", "invalid", {"json": error.messages})
-    from app.study.ingest import submit_batch
-
     try:
-        result = submit_batch(current_user, batch["events"])
+        result = progress_service.record_events(current_user, batch["events"])
     except progress_service.ProgressRefused as refusal:
         return _json_error(refusal.status, refusal.message, refusal.message)
     return jsonify({"accepted": result.accepted, "duplicates": result.duplicates})

@@ -1,20 +1,18 @@
 """Playback progress: record reported intervals once, merge them per learner and lesson.
 
-One service for phones, pages and terminals (POST /api/v1/progress and POST /study/progress).
-A batch is handled in two steps: prepare_batch (in the request: validation, scope, who is
-credited; raises ProgressRefused) and write_batches (the database work of one transaction,
-for one batch or for many at once: app.study.ingest groups concurrent requests' batches
-into one transaction). record_events does both for one batch.
-write_batches either merges the events at once (fold=True) or only stores them, marked
-unfolded, for fold_pending to merge later with every other waiting event: under load the
-group writer does the latter, so a learner's many heartbeats cost one merge.
-Correctness under concurrency comes from two things:
+One service for phones, pages and terminals (POST /api/v1/progress and POST /study/progress),
+one ordinary request each: record_events validates the batch (prepare_batch: lessons the
+account may study, people in its scope, open sessions of its site; raises ProgressRefused),
+inserts its events (a repeated event id is ignored) and merges them into progress, study days
+and grants, all in the request's transaction (the caller commits).
+Correctness under concurrency comes from three things:
 - the event id is the primary key of progress_event and is inserted with ON CONFLICT DO
   NOTHING, so a repeated or concurrently replayed event counts once;
-- every credited person's row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write
+- every credited person's row is locked (FOR NO KEY UPDATE on PostgreSQL; SQLite's write
   transaction serialises already) before their progress is read and merged, in id order, so
-  two batches for the same learner never merge from the same stale state or deadlock.
-The caller commits (one commit per request).
+  two batches for the same learner never merge from the same stale state or deadlock;
+- what is credited spends the learner's real time as the server measures it (StudyClock):
+  the client's `at` orders stretches and names their day, but never buys time.
 """
 from __future__ import annotations
 
@@ -22,11 +20,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import LessonType
@@ -38,7 +37,8 @@ from app.extensions import db
 from app.org.choices import Role
 from app.org.models import Account, Person
 from app.study import intervals, rules
-from app.study.models.progress import CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyDay
+from app.study.models.progress import (CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyClock,
+                                       StudyDay)
 
 # Roles whose tokens may report for other people inside their scope.
 REPORTING_FOR_OTHERS = frozenset({Role.TERMINAL, Role.ORGANISER, Role.ADMIN})
@@ -105,8 +105,9 @@ class Credit:
     at: datetime
     source: CreditSource
     session_id: int | None = None
-    scrolled_to_end: bool = False
-    batch: int = 0  # which batch of the ones merged together it came in (they are merged in turn)
+    # A moment the server itself saw this person present (arrival at a group session): their
+    # real time counts from then even if no heartbeat of theirs came before.
+    present_since: datetime | None = None
 
 
 @dataclass
@@ -168,8 +169,7 @@ def record_events(account: Account, events: list[dict], now: datetime | None = N
     return write_batches([prepare_batch(account, events, now)])[0]
 
 
-def prepare_batch(account: Account, events: list[dict], now: datetime | None = None,
-                  lesson_cache: dict | None = None) -> PreparedBatch:
+def prepare_batch(account: Account, events: list[dict], now: datetime | None = None) -> PreparedBatch:
     """Check a batch before anything is written: lessons the account may study, people in its
     scope, open sessions of its site. Raises ProgressRefused for the whole batch."""
     now = now or utcnow()
@@ -177,7 +177,7 @@ def prepare_batch(account: Account, events: list[dict], now: datetime | None = N
     for event in events:
         unique.setdefault(event["id"], event)
     reports_for_others = account.role_enum in REPORTING_FOR_OTHERS
-    lessons = _lessons_for(account, {event["lesson_id"] for event in unique.values()}, lesson_cache)
+    lessons = _lessons_for(account, {event["lesson_id"] for event in unique.values()})
     persons: dict[int | None, int | None] = {}
     prepared = []
     for event in unique.values():
@@ -197,21 +197,10 @@ def prepare_batch(account: Account, events: list[dict], now: datetime | None = N
     return PreparedBatch(account.id, reports_for_others, prepared, lessons, len(events) - len(unique), now)
 
 
-def _lessons_for(account: Account, lesson_ids: set[int], cache: dict | None) -> dict[int, LessonInfo]:
-    found: dict[int, LessonInfo] = {}
-    if cache is not None:
-        for lesson_id in lesson_ids:
-            info = cache.get((account.id, lesson_id))
-            if info is not None:
-                found[lesson_id] = info
-    missing = lesson_ids - set(found)
-    if missing:
-        for lesson in db.session.scalars(
-                select(Lesson).join(Course, Lesson.course_id == Course.id)
-                .where(Lesson.id.in_(missing), visible_condition(account)).options(joinedload(Lesson.media))):
-            found[lesson.id] = LessonInfo.of(lesson)
-            if cache is not None:
-                cache[(account.id, lesson.id)] = found[lesson.id]
+def _lessons_for(account: Account, lesson_ids: set[int]) -> dict[int, LessonInfo]:
+    found = {lesson.id: LessonInfo.of(lesson) for lesson in db.session.scalars(
+        select(Lesson).join(Course, Lesson.course_id == Course.id)
+        .where(Lesson.id.in_(lesson_ids), visible_condition(account)).options(joinedload(Lesson.media)))}
     if len(found) != len(lesson_ids):
         raise ProgressRefused(404, "lesson_not_found")
     return found
@@ -231,11 +220,8 @@ def _check_sessions(account: Account, events) -> None:
             raise ProgressRefused(404, "session_not_found")
 
 
-def write_batches(batches: list[PreparedBatch], fold: bool = True) -> list[BatchResult]:
-    """Record prepared batches in the current transaction (no commit); one result each.
-
-    fold=False stores the events only (unfolded): fold_pending merges them later.
-    """
+def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:
+    """Record prepared batches in the current transaction (no commit); one result each."""
     results = [BatchResult(duplicates=batch.duplicates_in_batch) for batch in batches]
     owner: dict[str, int] = {}  # event id -> index of the first batch that carries it
     rows = []
@@ -248,89 +234,39 @@ def write_batches(batches: list[PreparedBatch], fold: bool = True) -> list[Batch
             rows.append({"id": event["id"], "account_id": batch.account_id, "person_id": event["person_id"],
                          "lesson_id": event["lesson_id"], "session_id": event["session_id"],
                          "start": event["start"], "end": event["end"], "at": event["at"],
-                         "received_at": batch.now, "scrolled_to_end": event["scrolled_to_end"], "folded": fold})
+                         "received_at": batch.now, "scrolled_to_end": event["scrolled_to_end"], "folded": True})
     new_ids = _insert_new_events(rows)
-    credits: list[Credit] = []
     for index, batch in enumerate(batches):
         fresh = [event for event in batch.events if event["id"] in new_ids and owner[event["id"]] == index]
         results[index].accepted = len(fresh)
         results[index].duplicates += sum(1 for event in batch.events if owner.get(event["id"]) == index) - len(fresh)
-        if fold:
-            credits += _credits_for(batch, fresh, index)
-    _apply(credits)
+        _apply(spend_real_time(_credits_for(batch, fresh), batch.now))
     return results
 
 
-# Every folder takes this lock first (PostgreSQL; on SQLite the database's one write lock and
-# app.study.ingest's file lock do the same), so no event is folded twice.
+# Only the repair job folds (events an older version stored unfolded); one at a time.
 FOLD_LOCK_KEY = 0x6C6D7370  # "lmsp"
 FOLD_CHUNK = 5000
 _UNFOLDED = text("NOT progress_event.folded")
 
 
-def has_unfolded_events() -> bool:
-    table = ProgressEvent.__table__
-    return db.session.connection().execute(select(table.c.id).where(_UNFOLDED).limit(1)).first() is not None
-
-
-def fold_pending(chunk: int = FOLD_CHUNK, event_ids: list[str] | None = None) -> int:
-    """Merge every stored, unfolded event (or those of event_ids) into progress, days and
-    grants (no commit). Returns the number of events folded.
-
-    Events are folded in the groups they arrived in (one account's batch: same received_at), so
-    the rules that look at a batch (the wall-clock bound between its events) see what they saw
-    when folding happened at once.
-    """
-    _take_fold_lock()
-    table = ProgressEvent.__table__
-    connection = db.session.connection()
-    folded = 0
-    while True:
-        statement = (select(table.c.id, table.c.account_id, table.c.person_id, table.c.lesson_id, table.c.session_id,
-                            table.c.start, table.c.end, table.c.at, table.c.received_at, table.c.scrolled_to_end)
-                     .where(_UNFOLDED).order_by(table.c.received_at, table.c.id).limit(chunk))
-        if event_ids is not None:
-            statement = statement.where(table.c.id.in_(event_ids))
-        rows = connection.execute(statement).all()
-        if not rows:
-            return folded
-        credits: list[Credit] = []
-        for index, batch in enumerate(_stored_batches(rows)):
-            credits += _credits_for(batch, batch.events, index)
-        _apply(credits)
-        mark_folded([row.id for row in rows])
-        folded += len(rows)
-        if len(rows) < chunk:
-            return folded
-
-
-def pending_batches(limit: int = FOLD_CHUNK) -> list[list[str]]:
-    """The waiting events' ids, one list per batch they came in (to fold them one by one)."""
-    _take_fold_lock()
-    table = ProgressEvent.__table__
-    grouped: dict[tuple, list[str]] = defaultdict(list)
-    for row in db.session.connection().execute(
-            select(table.c.id, table.c.account_id, table.c.received_at).where(_UNFOLDED)
-            .order_by(table.c.received_at, table.c.id).limit(limit)):
-        grouped[_batch_of(row)].append(row.id)
-    return list(grouped.values())
-
-
-def _batch_of(row) -> tuple:
-    """Which batch a stored event came in: its account and the moment the batch arrived."""
-    return row.account_id, as_utc(row.received_at)
-
-
-def mark_folded(event_ids: list[str]) -> None:
-    table = ProgressEvent.__table__
-    connection = db.session.connection()
-    for start in range(0, len(event_ids), 500):  # under any SQLite build's bound-variable limit
-        connection.execute(update(table).where(table.c.id.in_(event_ids[start:start + 500])).values(folded=True))
-
-
-def _take_fold_lock() -> None:
+def fold_pending(chunk: int = FOLD_CHUNK) -> int:
+    """Merge stored events not merged yet into progress, days and grants (no commit), batch by
+    batch in arrival order. Returns the number of events folded."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(FOLD_LOCK_KEY)))
+    table = ProgressEvent.__table__
+    connection = db.session.connection()
+    rows = connection.execute(
+        select(table.c.id, table.c.account_id, table.c.person_id, table.c.lesson_id, table.c.session_id,
+               table.c.start, table.c.end, table.c.at, table.c.received_at, table.c.scrolled_to_end)
+        .where(_UNFOLDED).order_by(table.c.received_at, table.c.id).limit(chunk)).all()
+    for batch in _stored_batches(rows):
+        _apply(spend_real_time(_credits_for(batch, batch.events), batch.now))
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), 500):  # under any SQLite build's bound-variable limit
+        connection.execute(update(table).where(table.c.id.in_(ids[start:start + 500])).values(folded=True))
+    return len(rows)
 
 
 def _stored_batches(rows) -> list[PreparedBatch]:
@@ -343,7 +279,7 @@ def _stored_batches(rows) -> list[PreparedBatch]:
     grouped: dict[tuple, list] = defaultdict(list)
     for row in rows:
         if row.lesson_id in lessons:  # a lesson deleted meanwhile took its progress with it
-            grouped[_batch_of(row)].append(row)
+            grouped[(row.account_id, as_utc(row.received_at))].append(row)
     batches = []
     for (account_id, received_at), group in grouped.items():
         role = roles.get(account_id)
@@ -356,113 +292,97 @@ def _stored_batches(rows) -> list[PreparedBatch]:
 
 
 def _insert_new_events(rows: list[dict]) -> set[str]:
+    """Insert the events whose id is new; the ids inserted."""
     if not rows:
         return set()
     # Sorted ids: two transactions sharing events take their unique-index locks in the same order
     # (PostgreSQL would otherwise deadlock on a pair of replayed batches).
     rows.sort(key=lambda row: row["id"])
     table = ProgressEvent.__table__
-    if db.session.get_bind().dialect.name == "sqlite":
-        return _insert_new_events_sqlite(table, rows)
-    return _insert_new_events_postgresql(rows)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    inserted: set[str] = set()
+    for start in range(0, len(rows), 200):  # under any SQLite build's bound-variable limit
+        inserted.update(db.session.connection().execute(statement, rows[start:start + 200]).scalars())
+    return inserted
 
 
-# One statement text for any number of rows: the driver prepares it once per connection (a
-# multi-row VALUES list was a new statement for every group size, parsed again each time).
-_POSTGRESQL_INSERT_EVENTS = (
-    'INSERT INTO progress_event (id, account_id, person_id, lesson_id, session_id, start, "end", at, received_at, '
-    "scrolled_to_end, folded) SELECT * FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::int[], %s::int[], "
-    "%s::float8[], %s::float8[], %s::timestamptz[], %s::timestamptz[], %s::bool[], %s::bool[]) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id")
-_EVENT_COLUMNS = ("id", "account_id", "person_id", "lesson_id", "session_id", "start", "end", "at", "received_at",
-                  "scrolled_to_end", "folded")
+def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
+    """Trim credited stretches to the real time each learner had, as the server measures it.
 
+    A learner's clock says up to when their real time has been spent; a batch may spend what
+    has passed since (at most LMS_PROGRESS_OFFLINE_SECONDS, kept for a phone or terminal that
+    was offline; a learner seen for the first time has LMS_PROGRESS_FIRST_BATCH_SECONDS). Every
+    credited second of playback or reading spends a second, whatever the client says its `at`
+    values were, so parallel or back-to-back batches cannot add up to more than has passed.
+    The people are locked first: concurrent batches of one learner spend one after the other.
+    """
+    if not credits:
+        return credits
+    from app.study import completion
 
-def _insert_new_events_postgresql(rows: list[dict]) -> set[str]:
-    """On the session's connection (same transaction), through the driver's cursor."""
-    cursor = db.session.connection().connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(_POSTGRESQL_INSERT_EVENTS, [[row[name] for row in rows] for name in _EVENT_COLUMNS])
-        return {found for found, in cursor.fetchall()}
-    finally:
-        cursor.close()
-
-
-def _insert_new_events_sqlite(table, rows: list[dict]) -> set[str]:
-    """The same on SQLite in as few calls into SQLite as possible, on the driver's cursor: the
-    group writer makes them while other processes wait for it, and each call lets the request
-    threads take the interpreter first (RETURNING alone would be one call per row, and building
-    a multi-row statement in SQLAlchemy cost more than the insert)."""
+    person_ids = sorted({credit.person_id for credit in credits})
+    completion.lock_people(person_ids)
+    table = StudyClock.__table__
     connection = db.session.connection()
-    dbapi_connection = connection.connection.dbapi_connection
-    cursor = dbapi_connection.cursor()
-    try:
-        if not dbapi_connection.in_transaction:
-            cursor.execute("BEGIN IMMEDIATE")  # the write lock first, so the check below stays true
-        existing = set()
-        for start in range(0, len(rows), 10_000):
-            chunk = rows[start:start + 10_000]
-            cursor.execute(f"SELECT id FROM progress_event WHERE id IN ({','.join('?' * len(chunk))})",
-                           [row["id"] for row in chunk])
-            existing.update(found for found, in cursor.fetchall())
-        fresh = [row for row in rows if row["id"] not in existing]
-        columns, processors = _sqlite_event_columns(table, connection.dialect)
-        placeholder = f"({','.join('?' * len(columns))})"
-        for start in range(0, len(fresh), 1000):
-            chunk = fresh[start:start + 1000]
-            cursor.execute(f"INSERT INTO progress_event ({','.join(columns)}) VALUES {','.join([placeholder] * len(chunk))}"
-                           " ON CONFLICT (id) DO NOTHING",
-                           [process(row[name]) if process else row[name]
-                            for row in chunk for name, process in processors])
-    finally:
-        cursor.close()
-    return {row["id"] for row in fresh}
+    clocks = {row.person_id: as_utc(row.credited_until) for row in connection.execute(
+        select(table.c.person_id, table.c.credited_until).where(table.c.person_id.in_(person_ids)))}
+    offline = timedelta(seconds=rules.setting("LMS_PROGRESS_OFFLINE_SECONDS"))
+    first = timedelta(seconds=rules.setting("LMS_PROGRESS_FIRST_BATCH_SECONDS"))
+    present: dict[int, datetime] = {}
+    for credit in credits:
+        if credit.present_since is not None:
+            present[credit.person_id] = min(present.get(credit.person_id, now), credit.present_since)
+    spent_until: dict[int, datetime] = {}
+    for person_id in person_ids:
+        known = clocks.get(person_id)
+        if known is None:
+            known = min(now - first, present.get(person_id, now))
+        spent_until[person_id] = max(known, now - offline)
+    kept = []
+    for credit in sorted(credits, key=lambda item: (item.at, item.start)):
+        available = (now - spent_until[credit.person_id]).total_seconds()
+        length = min(credit.end - credit.start, max(available, 0.0))
+        if length <= 0:
+            continue
+        credit.end = credit.start + length
+        spent_until[credit.person_id] += timedelta(seconds=length)
+        kept.append(credit)
+    new = [{"person_id": person_id, "credited_until": moment} for person_id, moment in spent_until.items()
+           if person_id not in clocks]
+    if new:
+        connection.execute(table.insert(), new)
+    changed = [{"_person": person_id, "credited_until": moment} for person_id, moment in spent_until.items()
+               if person_id in clocks and moment != clocks[person_id]]
+    if changed:
+        connection.execute(table.update().where(table.c.person_id == bindparam("_person"))
+                           .values(credited_until=bindparam("credited_until")), changed)
+    return kept
 
 
-_SQLITE_EVENT_COLUMNS: tuple | None = None
-
-
-def _sqlite_event_columns(table, dialect) -> tuple[list[str], list[tuple]]:
-    """Quoted column names and (key, SQLAlchemy's own bind processor) of an event row."""
-    global _SQLITE_EVENT_COLUMNS
-    if _SQLITE_EVENT_COLUMNS is None:
-        names = _EVENT_COLUMNS
-        quote = dialect.identifier_preparer.quote
-        _SQLITE_EVENT_COLUMNS = ([quote(name) for name in names],
-                                 [(name, table.c[name].type._cached_bind_processor(dialect)) for name in names])
-    return _SQLITE_EVENT_COLUMNS
-
-
-def _credits_for(batch: PreparedBatch, events: list[dict], index: int = 0) -> list[Credit]:
-    """Turn accepted events into credited stretches, trimmed to what could really have played."""
+def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
+    """Turn accepted events into credited stretches of the lesson (spend_real_time then bounds
+    them by the learners' real time)."""
     max_event = rules.setting("LMS_PROGRESS_MAX_EVENT_SECONDS")
-    max_rate = rules.setting("LMS_PROGRESS_MAX_RATE")
-    slack = rules.setting("LMS_PROGRESS_SLACK_SECONDS")
     oldest = batch.now - timedelta(days=rules.setting("LMS_PROGRESS_MAX_AGE_DAYS"))
     credits: list[Credit] = []
-    previous_at: dict[tuple, datetime] = {}
     for event in sorted(events, key=lambda item: (item["at"], item["start"])):
         lesson = batch.lessons[event["lesson_id"]]
         at = min(event["at"], batch.now + CLOCK_SKEW)
         if at < oldest:
             continue
         cleaned = intervals.clean([(event["start"], event["end"])], lesson.duration)
-        scrolled = event["scrolled_to_end"] and lesson.type == LessonType.TEXT
-        if not cleaned and not scrolled:
+        if not cleaned:
             continue
-        start, end = cleaned[0] if cleaned else (0.0, 0.0)
-        # The wall-clock time since the previous event of this stream bounds what could have played.
-        stream = (event["named_person"], event["session_id"], lesson.id)
-        wall = max_event / max_rate if stream not in previous_at else (at - previous_at[stream]).total_seconds()
-        start, end = intervals.limit_to_wall_clock(start, end, min(wall, max_event / max_rate), max_rate, slack)
+        start, end = cleaned[0]
         end = min(end, start + max_event)
-        previous_at[stream] = at
         session_id = event["session_id"]
         if event["person_id"] is not None:
             source = CreditSource.SELF_STUDY
             if session_id is not None:
                 source = CreditSource.SESSION if batch.reports_for_others else CreditSource.MAKEUP
-            credits.append(Credit(event["person_id"], lesson, start, end, at, source, session_id, scrolled, index))
+            credits.append(Credit(event["person_id"], lesson, start, end, at, source, session_id))
             continue
         # A terminal playing in a group session: everyone signed in during the stretch, late
         # arrivals from their arrival time on.
@@ -474,7 +394,7 @@ def _credits_for(batch: PreparedBatch, events: list[dict], index: int = 0) -> li
             clipped_start, clipped_end = intervals.clip_after(start, end, late_by)
             if clipped_end > clipped_start:
                 credits.append(Credit(attendee_id, lesson, clipped_start, clipped_end, at,
-                                      CreditSource.SESSION, session_id, batch=index))
+                                      CreditSource.SESSION, session_id, present_since=as_utc(arrived_at)))
     return credits
 
 
@@ -499,13 +419,9 @@ def _apply(credits: list[Credit]) -> None:
     study_rules = rules.self_study_rules()
     finished = []
     for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
-        # Batch by batch, in the order they came: merged together or one at a time, the
-        # resume position, the moments of completion and grants and the day's rules come out
-        # the same (the database work is still once per learner for all of them).
-        for _batch, stretches in groupby(group, key=lambda credit: credit.batch):
-            latest = _merge_group(states[key], list(stretches), days, study_rules)
-            if latest is not None:
-                finished.append((states[key], latest))
+        latest = _merge_group(states[key], group, days, study_rules)
+        if latest is not None:
+            finished.append((states[key], latest))
     _save_progress(states.values())
     _save_days(days.values())
     for state, latest in finished:
@@ -617,7 +533,7 @@ def _merge_group(state: _ProgressState, group: list[Credit], days: dict, study_r
                        [credit for credit in group if credit.source == CreditSource.SELF_STUDY])
     threshold = lesson.threshold
     reached = threshold is not None and state.watched_seconds >= threshold - 1e-6
-    if state.completed_at is None and (reached or any(credit.scrolled_to_end for credit in group)):
+    if state.completed_at is None and reached:
         state.completed_at = latest.at
         return latest
     return None

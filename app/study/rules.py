@@ -16,9 +16,6 @@ from app.org.choices import CadreRole
 # key -> (default, parser)
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
 
 DEFAULTS: dict[str, tuple[str, object]] = {
     # A video/audio lesson is complete when unique watched time reaches this share of its duration.
@@ -34,19 +31,15 @@ DEFAULTS: dict[str, tuple[str, object]] = {
     # Yearly requirement (hours): members, and branch secretaries / committee members.
     "LMS_REQUIRED_HOURS_MEMBER": ("32", Decimal),
     "LMS_REQUIRED_HOURS_CADRE": ("56", Decimal),
-    # Plausibility of reported playback: one event may not exceed this many seconds,
+    # Plausibility of reported playback: one event may not exceed this many seconds.
     "LMS_PROGRESS_MAX_EVENT_SECONDS": ("120", float),
-    # nor play faster than this rate over the wall-clock time between two events (plus slack).
-    "LMS_PROGRESS_MAX_RATE": ("2.0", float),
-    "LMS_PROGRESS_SLACK_SECONDS": ("5", float),
+    # Credited playback spends the learner's real time as the server measures it: a learner seen
+    # for the first time has this many seconds, and time unspent for longer than the second
+    # setting (a phone or terminal offline) is not kept.
+    "LMS_PROGRESS_FIRST_BATCH_SECONDS": ("30", float),
+    "LMS_PROGRESS_OFFLINE_SECONDS": ("7200", float),
     # Events older than this many days (a terminal offline for weeks) are refused as implausible.
     "LMS_PROGRESS_MAX_AGE_DAYS": ("60", float),
-    # How heartbeats are written (app.study.ingest, app.api.progress_shortcut): through the group
-    # writer, merged into progress at the latest this many seconds after they are stored, and
-    # answered in front of Flask when they need no database read.
-    "LMS_PROGRESS_GROUP_COMMIT": ("1", _flag),
-    "LMS_PROGRESS_FOLD_SECONDS": ("1", float),
-    "LMS_PROGRESS_SHORTCUT": ("1", _flag),
 }
 
 CADRE_ROLES_WITH_HIGHER_REQUIREMENT = frozenset({CadreRole.BRANCH_SECRETARY, CadreRole.COMMITTEE_MEMBER})

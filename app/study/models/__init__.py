@@ -6,6 +6,7 @@ from app.study.models.progress import (  # noqa: F401
     LessonCompletion,
     LessonProgress,
     ProgressEvent,
+    StudyClock,
     StudyDay,
 )
 from app.study.models import session  # noqa: F401,E402 - the sessions area's models

@@ -49,14 +49,29 @@ class ProgressEvent(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     scrolled_to_end: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # False while the event waits to be merged into progress, days and grants (app.study.ingest:
-    # the group writer answers once events are stored and folds them in bulk right after).
+    # False while an event waits to be merged into progress (only events stored by an older
+    # version that folded later; the repair job app.study.tasks.fold_progress merges them).
     folded: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (
         Index("ix_progress_event_unfolded", "received_at", "id", sqlite_where=text("NOT folded"),
               postgresql_where=text("NOT folded")),
     )
+
+
+class StudyClock(db.Model):
+    """How much of a learner's real time has been spent on credited playback.
+
+    Playback is credited against the server's own receive times, never the client's `at`:
+    every credited stretch spends the learner's budget (the real time since `credited_until`,
+    at most LMS_PROGRESS_OFFLINE_SECONDS), so no number of batches, threads or devices earns more
+    than the time that really passed.
+    """
+
+    __tablename__ = "study_clock"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    credited_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LessonProgress(db.Model):

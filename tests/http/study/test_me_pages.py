@@ -8,7 +8,7 @@ from app.core.model_base import utcnow
 from app.extensions import db
 from app.study import completion, progress
 from tests.conftest import login
-from tests.unit.study.study_data import as_loaded, playback, video_course
+from tests.unit.study.study_data import as_loaded, learners_seen_since, playback, video_course
 
 
 @pytest.mark.parametrize("url", ["/me", "/me/courses", "/me/hours"])
@@ -23,6 +23,7 @@ def test_member_sees_courses_by_state_resume_link_and_hours(client, world):
     untouched = video_course(world, duration=60)
     now = utcnow()
     member = world.accounts["member_a1"]
+    learners_seen_since(now - timedelta(hours=2))
     progress.record_events(member, as_loaded(playback(started.lessons[0].id, 0, 90, begin_at=now - timedelta(hours=1))),
                            now=now)
     progress.record_events(member, as_loaded(playback(done.lessons[0].id, 0, 60, begin_at=now - timedelta(hours=2))),

@@ -8,7 +8,7 @@ from app.core.model_base import utcnow
 from app.extensions import db
 from tests.conftest import csrf_from, login
 from tests.factories import create_person
-from tests.unit.study.study_data import event, playback, video_course
+from tests.unit.study.study_data import event, learners_seen_since, playback, video_course
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -28,6 +28,8 @@ def lesson(world):
 
 
 def test_member_posts_batches_and_reads_progress(client, world, lesson):
+    learners_seen_since(utcnow() - timedelta(hours=1))  # a phone back online after an hour
+    db.session.commit()
     headers = _token(world, "member_a1")
     events = playback(lesson.id, 0, 120, begin_at=T0)
     response = client.post("/api/v1/progress", json={"events": events}, headers=headers)
@@ -89,6 +91,8 @@ def test_openapi_documents_the_progress_endpoint(client):
 
 
 def test_page_endpoint_uses_the_session_cookie_and_the_csrf_header(client, world, lesson):
+    learners_seen_since(utcnow() - timedelta(hours=1))
+    db.session.commit()
     login(client, "member-a1")
     body = {"events": playback(lesson.id, 0, 45, begin_at=T0 + timedelta(minutes=1))}
     assert client.post("/study/progress", json=body).status_code == 400  # no CSRF header

@@ -23,7 +23,7 @@ from app.org.choices import Role
 from app.study import progress
 from app.study.models import ProgressEvent
 from tests.factories import create_account, create_person
-from tests.unit.study.study_data import video_course
+from tests.unit.study.study_data import learners_seen_since, video_course
 
 CLIENTS = 200
 BATCHES = 20
@@ -109,8 +109,9 @@ def test_200_clients_produce_exact_unique_seconds_per_learner(app, world, served
         account = create_account(f"learner-{number}", Role.MEMBER, world.branch_a1, person=person)
         learners.append(person)
         tokens.append(create_token(account, "load")[1])
+    base = utcnow() - timedelta(hours=1)
+    learners_seen_since(base)  # the devices were offline for the hour they replay now
     db.session.commit()
-    base = utcnow() - timedelta(hours=2)
     plans = [(tokens[index // CLIENTS_PER_LEARNER], _client_batches(lesson.id, index, base))
              for index in range(CLIENTS)]
     barrier = threading.Barrier(CLIENTS)

@@ -52,3 +52,19 @@ def playback(lesson_id: int, start: float, end: float, begin_at: datetime = T0, 
 def as_loaded(events: list[dict]) -> list[dict]:
     """What the API schema hands the service (times parsed)."""
     return [{**item, "at": datetime.fromisoformat(item["at"])} for item in events]
+
+
+def learners_seen_since(moment: datetime) -> None:
+    """Precondition for tests that replay playback as one late batch: the server first heard from
+    every learner at `moment` (so their real time since then may be credited; see
+    app.study.progress.spend_real_time). A learner already seen keeps their clock."""
+    from sqlalchemy import select
+
+    from app.org.models import Person
+    from app.study.models import StudyClock
+
+    known = set(db.session.scalars(select(StudyClock.person_id)))
+    for person_id in db.session.scalars(select(Person.id)):
+        if person_id not in known:
+            db.session.add(StudyClock(person_id=person_id, credited_until=moment))
+    db.session.flush()

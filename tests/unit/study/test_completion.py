@@ -10,10 +10,11 @@ from app.org.choices import CadreRole
 from app.study import completion, progress, rules, signals
 from app.study.models import CourseCompletion, CreditGrant, StudyDay
 from tests.factories import create_person
-from tests.unit.study.study_data import T0, as_loaded, playback, video_course
+from tests.unit.study.study_data import T0, as_loaded, learners_seen_since, playback, video_course
 
 
 def _record(account, events, now=None):
+    learners_seen_since(T0 - timedelta(minutes=1))
     result = progress.record_events(account, as_loaded(events), now=now or T0 + timedelta(days=5))
     db.session.commit()
     return result

@@ -26,12 +26,6 @@ def test_clean_without_duration_keeps_positions_below_a_day():
     assert intervals.clean([(0, 10), (90000, 90010)]) == [(0, 10)]
 
 
-@pytest.mark.parametrize("wall, expected_end", [(15, 35), (1, 7), (0, 5), (1000, 100)])
-def test_wall_clock_limits_what_could_have_played(wall, expected_end):
-    # 2x playback plus 5 s slack: "watched 100 s in 1 s" keeps 7 s.
-    assert intervals.limit_to_wall_clock(0, 100, wall, max_rate=2.0, slack=5.0) == (0, expected_end)
-
-
 def test_late_arrival_misses_the_beginning():
     assert intervals.clip_after(100, 115, 5) == (105, 115)
     assert intervals.clip_after(100, 115, -3) == (100, 115)

@@ -8,10 +8,11 @@ from app.extensions import db
 from app.study import progress, signals
 from app.study.models import LessonCompletion, LessonProgress, ProgressEvent
 from tests.factories import create_course, create_lesson
-from tests.unit.study.study_data import T0, as_loaded, event, playback, video_course
+from tests.unit.study.study_data import T0, as_loaded, learners_seen_since, event, playback, video_course
 
 
 def _record(account, events, now=None):
+    learners_seen_since(T0 - timedelta(minutes=1))
     result = progress.record_events(account, as_loaded(events), now=now or T0 + timedelta(hours=3))
     db.session.commit()
     return result
@@ -59,14 +60,38 @@ def test_out_of_order_batches_give_the_same_total_and_keep_the_latest_resume(wor
     assert _state(world, lesson) == {"watched_seconds": 240.0, "resume_position": 240.0, "complete": False}
 
 
-def test_impossible_speed_is_trimmed_to_wall_clock(world, lesson):
+def _record_live(account, events, now):
+    """A batch as the server receives it at `now`, with no earlier contact assumed."""
+    result = progress.record_events(account, as_loaded(events), now=now)
+    db.session.commit()
+    return result
+
+
+def test_client_times_buy_no_time_only_the_servers_receive_times_do(world, lesson):
     member = world.accounts["member_a1"]
-    # "Watched 590 s in 1 s": only 2x the second plus 5 s of slack counts.
-    _record(member, [event(lesson.id, 0, 10, T0), event(lesson.id, 10, 600, T0 + timedelta(seconds=1))])
-    assert _state(world, lesson)["watched_seconds"] == 17.0
-    # One lone event cannot claim more than the longest heartbeat.
-    _record(member, [event(lesson.id, 100, 600, T0 + timedelta(minutes=5))])
-    assert _state(world, lesson)["watched_seconds"] == 137.0
+    # A fresh learner claims 600 s whose `at` values are spread over the past half hour.
+    claimed = playback(lesson.id, 0, 600, begin_at=T0 - timedelta(minutes=30), step=3)
+    _record_live(member, claimed, now=T0)
+    first = _state(world, lesson)["watched_seconds"]
+    assert first <= 30.0  # LMS_PROGRESS_FIRST_BATCH_SECONDS
+    # Thirty more one-event batches received in the same instant add nothing.
+    for number in range(30):
+        _record_live(member, [event(lesson.id, 30 + number * 10, 40 + number * 10, T0)], now=T0)
+    assert _state(world, lesson)["watched_seconds"] == first
+    # Fifteen real seconds later, at most fifteen seconds more.
+    _record_live(member, [event(lesson.id, 300, 400, T0 + timedelta(seconds=15))], now=T0 + timedelta(seconds=15))
+    assert _state(world, lesson)["watched_seconds"] <= first + 15.0
+    # One lone event cannot claim more than the longest heartbeat, whatever time passed.
+    _record_live(member, [event(lesson.id, 0, 600, T0 + timedelta(hours=1))], now=T0 + timedelta(hours=1))
+    assert _state(world, lesson)["watched_seconds"] <= first + 15.0 + 120.0
+
+
+def test_parallel_batches_cannot_add_up_to_more_than_the_real_time(world, lesson):
+    member = world.accounts["member_a1"]
+    for number in range(30):
+        _record_live(member, [event(lesson.id, number * 20, number * 20 + 20, T0 + timedelta(seconds=number))],
+                     now=T0 + timedelta(milliseconds=number))
+    assert _state(world, lesson)["watched_seconds"] <= 30.0 + 0.03
 
 
 def test_offline_queue_replay_keeps_original_times_but_ancient_events_do_not_count(world, lesson):
@@ -107,7 +132,7 @@ def test_completion_share_is_configurable(app, world, lesson):
     assert _state(world, lesson)["complete"]
 
 
-def test_text_lesson_completes_when_scrolled_to_end_or_open_long_enough(world):
+def test_text_lesson_needs_its_minimum_reading_time_on_the_server(world):
     course = create_course(world.township_a, lessons=0)
     text_a = create_lesson(course, type="text", title="读一", body_markdown="正文", min_seconds=60)
     text_b = create_lesson(course, type="text", title="读二", body_markdown="正文", min_seconds=60)
@@ -116,11 +141,14 @@ def test_text_lesson_completes_when_scrolled_to_end_or_open_long_enough(world):
     catalog_services.publish_course(course, [world.township_a])
     db.session.commit()
     member = world.accounts["member_a1"]
-    _record(member, [event(text_a.id, 0, 5, T0, scrolled_to_end=True)])
-    _record(member, playback(text_b.id, 0, 45))
-    assert _state(world, text_a)["complete"] and not _state(world, text_b)["complete"]
-    _record(member, playback(text_b.id, 45, 60, begin_at=T0 + timedelta(minutes=1)))
-    assert _state(world, text_b)["complete"]
+    # A bare end-of-page flag completes nothing, even claiming the whole reading time at once.
+    _record_live(member, [event(text_a.id, 0, 60, T0, scrolled_to_end=True)], now=T0)
+    assert not _state(world, text_a)["complete"]
+    # Reading for real: one heartbeat every 15 s as the server receives them.
+    for stop in range(15, 75, 15):
+        moment = T0 + timedelta(minutes=5, seconds=stop)
+        _record_live(member, [event(text_b.id, stop - 15, stop, moment)], now=moment)
+        assert _state(world, text_b)["complete"] == (stop >= 60)
 
 
 def test_reporting_for_others_needs_the_role_and_the_scope(world, lesson):
