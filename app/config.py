@@ -89,7 +89,6 @@ def load_settings(overrides: dict | None = None) -> dict:
         # Seconds a bearer token's account is reused without a query (app.api.services). A change
         # to an account or a revocation in this process drops the cache at once; in another
         # process (gunicorn worker, second `lms serve`) it takes effect within this time. 0: off.
-        "API_TOKEN_CACHE_SECONDS": float(_env("LMS_API_TOKEN_CACHE_SECONDS", "60")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     settings.update(overrides)

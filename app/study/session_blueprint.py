@@ -36,6 +36,7 @@ _rule("/terminal/sessions/<int:session_id>/roster/<int:person_id>", view_func=te
 _rule("/terminal/sessions/<int:session_id>/pin", view_func=terminal_views.terminal_pin, methods=["GET", "POST"])
 _rule("/terminal/sessions/<int:session_id>/qr", view_func=terminal_views.terminal_qr)
 _rule("/terminal/sessions/<int:session_id>/play", view_func=terminal_views.terminal_play)
+_rule("/terminal/sessions/<int:session_id>/lessons/<int:lesson_id>", view_func=terminal_views.terminal_lesson)
 _rule("/terminal/sessions/<int:session_id>/left-early", view_func=terminal_views.terminal_left_early,
       methods=["GET", "POST"])
 _rule("/terminal/sessions/<int:session_id>/close", view_func=terminal_views.terminal_close, methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.catalog.markdown import render_markdown
 from app.core.model_base import utcnow
 from app.extensions import limiter
 from app.org.choices import Role
@@ -165,6 +166,23 @@ def terminal_qr(session_id: int):
 def terminal_play(session_id: int):
     session = _load(session_id)
     return render_template("study/terminal_play.html", session=session, lessons=session.lessons)
+
+
+@login_required
+def terminal_lesson(session_id: int, lesson_id: int):
+    """A lesson played on the TV inside a group session: a TV page (large type, remote keys)
+    whose heartbeats carry the session, so everyone signed in at that moment is credited."""
+    session = _load(session_id)
+    lessons = list(session.lessons)
+    lesson = next((item for item in lessons if item.id == lesson_id), None)
+    if lesson is None:
+        abort(404)
+    index = lessons.index(lesson)
+    return render_template(
+        "study/terminal_lesson.html", session=session, lesson=lesson, course=lesson.course, media=lesson.media,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        body_html=render_markdown(lesson.body_markdown) if lesson.body_markdown else None)
 
 
 @login_required

@@ -79,7 +79,7 @@ def test_group_session_on_the_terminal_with_keyboard_only(world, live_server, ne
     press(tv, "4")  # play
     expect(tv.locator("#session-lessons a").first).to_be_focused()
     press(tv, "Enter")
-    expect(tv).to_have_url(re.compile(r"/courses/\d+/lessons/\d+$"))
+    expect(tv).to_have_url(re.compile(r"/terminal/sessions/\d+/lessons/\d+$"))
     tv.go_back()  # the remote's back key
     expect(tv).to_have_url(re.compile(r"/play$"))
     press(tv, "Escape")

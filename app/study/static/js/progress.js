@@ -53,6 +53,16 @@
     try { store.setItem(QUEUE_KEY, JSON.stringify(queue)); } catch (e) { memoryQueue = queue; }
   }
 
+  /* An attribute of the element or of the nearest ancestor that has it (a TV lesson page
+     marks its whole content with the group session). */
+  function inherited(element, name) {
+    for (var node = element; node && node.getAttribute; node = node.parentNode) {
+      var value = node.getAttribute(name);
+      if (value) { return value; }
+    }
+    return null;
+  }
+
   function uuid() {
     var bytes = [], i, hex = [];
     var cryptoObj = window.crypto || window.msCrypto;
@@ -145,7 +155,7 @@
 
   function baseEvent(element) {
     var event = {id: uuid(), lesson_id: parseInt(element.getAttribute("data-lesson-id"), 10), at: isoNow()};
-    var sessionId = element.getAttribute("data-session-id");
+    var sessionId = inherited(element, "data-session-id");
     var personId = element.getAttribute("data-person-id");
     if (sessionId) { event.session_id = parseInt(sessionId, 10); }
     if (personId) { event.person_id = parseInt(personId, 10); }
