@@ -19,6 +19,9 @@ def home():
         from app.study.terminal_views import terminal_home
 
         return terminal_home()
+    if current_user.role == "member" and current_user.person_id is not None:
+        # A member's home is their own learning page: make-ups due, hours, where to resume.
+        return redirect(url_for("me.index"))
     return render_template("core/home.html", panels=home_panels.panels_for(current_user))
 
 

@@ -135,9 +135,15 @@ def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None 
     from app.quiz.models import Attempt
 
     attempt = db.session.get(Attempt, attempt_id)
-    source = CreditSource.SESSION if attempt is not None and attempt.terminal_account_id else CreditSource.SELF_STUDY
-    if attempt is not None:
-        check_course_completion(person_id, attempt.quiz.course, source=source, at=at)
+    if attempt is None:
+        return
+    source = CreditSource.SESSION if attempt.terminal_account_id else CreditSource.SELF_STUDY
+    at = at or utcnow()
+    quiz_lesson = attempt.quiz.lesson
+    if quiz_lesson is not None:
+        # A quiz lesson is complete once its quiz is passed: make-ups and course lines tick it off.
+        complete_lesson(person_id, quiz_lesson, source=source, at=at)
+    check_course_completion(person_id, attempt.quiz.course, source=source, at=at)
 
 
 def _grant(person_id: int, hours: Decimal, source: CreditSource, at: datetime, **refs) -> CreditGrant:

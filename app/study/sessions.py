@@ -46,6 +46,11 @@ DEFAULT_LATE_GRACE_MINUTES = 10
 DEFAULT_MAKEUP_DUE_DAYS = 14
 
 
+# A session is planned for at most this long, and closes itself this long after its planned end.
+MAX_PLANNED_LENGTH = timedelta(hours=10)
+AUTO_CLOSE_GRACE = timedelta(minutes=30)
+
+
 class SessionError(ValueError):
     """A refusal with a message for the user (translated)."""
 
@@ -83,6 +88,9 @@ def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime
     starts_at, planned_end_at = as_utc(starts_at).astimezone(timezone.utc), as_utc(planned_end_at).astimezone(timezone.utc)
     if planned_end_at <= starts_at:
         raise SessionError(_("The planned end must be after the start."))
+    if planned_end_at - starts_at > MAX_PLANNED_LENGTH:
+        raise SessionError(_("A session can last at most %(hours)d hours.",
+                             hours=int(MAX_PLANNED_LENGTH.total_seconds() // 3600)))
     if not course_visible_at(course, site):
         raise SessionError(_("This course is not published to the branch of this activity room."))
     chosen = [lesson for lesson in (lessons or course.lessons) if lesson.course_id == course.id]
@@ -395,7 +403,7 @@ def summarise(session: StudySession) -> SessionSummary:
     return summary
 
 
-def close_session(session: StudySession, *, by: Account, now: datetime | None = None) -> SessionSummary:
+def close_session(session: StudySession, *, by: Account | None, now: datetime | None = None) -> SessionSummary:
     """Give every expected attendee a final status; absentees without approved leave get a make-up.
 
     Closing a closed session changes nothing and returns the same summary.
@@ -412,32 +420,54 @@ def close_session(session: StudySession, *, by: Account, now: datetime | None = 
             continue
         status = AttendanceStatus.ON_LEAVE if expected.person_id in approved else AttendanceStatus.ABSENT
         db.session.add(Attendance(session_id=session.id, person_id=expected.person_id, status=status.value,
-                                  source=AttendanceSource.CLOSE.value, recorded_by_id=by.id, recorded_at=now))
+                                  source=AttendanceSource.CLOSE.value, recorded_by_id=by.id if by is not None else None,
+                                  recorded_at=now))
         if status == AttendanceStatus.ABSENT:
             db.session.add(MakeUp(session_id=session.id, person_id=expected.person_id, due_on=due_on,
                                   lesson_rows=[MakeUpLesson(lesson_id=row.lesson_id) for row in session.lesson_rows]))
     session.status = SessionStatus.CLOSED.value
     session.closed_at = now
-    session.closed_by_id = by.id
-    session.opened_at = session.opened_at or now
+    session.closed_by_id = by.id if by is not None else None
     db.session.flush()
     _grant_attendance_credit(session, now)
+    session.opened_at = session.opened_at or now
     session_closed.send(current_app._get_current_object(), session_id=session.id, at=now)
     return summarise(session)
 
 
+def attended_minutes(session: StudySession, row: Attendance, closed_at: datetime) -> float:
+    """Minutes of a session one attendee is credited for: from arrival to leaving or closing,
+    never before the planned start or (a session opened on the TV) before it was opened, never
+    after the planned end. So no session earns more than its planned length allows, however
+    long it was left open or however early an arrival was entered."""
+    begin = max(as_utc(row.arrived_at), as_utc(session.starts_at))
+    if session.opened_at is not None:
+        begin = max(begin, as_utc(session.opened_at))
+    end = min(as_utc(row.left_at) if row.left_at else closed_at, closed_at, as_utc(session.planned_end_at))
+    return max((end - begin).total_seconds() / 60, 0.0)
+
+
 def _grant_attendance_credit(session: StudySession, now: datetime) -> None:
-    """Credit hours by attended time (the session rule), from arrival to leaving or closing."""
+    """Credit hours by attended time (the session rule)."""
     from app.study.completion import grant_session_credit
 
-    start = as_utc(session.starts_at)
     for row in attendance_rows(session):
         if row.status_enum not in ATTENDED or row.arrived_at is None:
             continue
-        begin = max(as_utc(row.arrived_at), start)
-        end = as_utc(row.left_at) if row.left_at else now
-        minutes = max((end - begin).total_seconds() / 60, 0)
-        grant_session_credit(row.person_id, session.id, minutes, source=CreditSource.SESSION, at=now)
+        grant_session_credit(row.person_id, session.id, attended_minutes(session, row, now),
+                             source=CreditSource.SESSION, at=now)
+
+
+def close_overdue_sessions(now: datetime | None = None) -> list[int]:
+    """Close every open session whose planned end is more than AUTO_CLOSE_GRACE ago, as the
+    secretary would have (by nobody: closed_by stays empty). The ids closed."""
+    now = now or utcnow()
+    overdue = list(db.session.scalars(select(StudySession).where(
+        StudySession.status == SessionStatus.OPEN.value,
+        StudySession.planned_end_at < now - AUTO_CLOSE_GRACE).order_by(StudySession.id)))
+    for session in overdue:
+        close_session(session, by=None, now=min(now, as_utc(session.planned_end_at) + AUTO_CLOSE_GRACE))
+    return [session.id for session in overdue]
 
 
 # --- make-up -----------------------------------------------------------------

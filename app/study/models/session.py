@@ -237,6 +237,18 @@ class MakeUp(TimestampMixin, db.Model):
     def lessons_left(self) -> int:
         return sum(1 for row in self.lesson_rows if row.completed_at is None)
 
+    @property
+    def subject(self) -> str:
+        """What to study, as the member knows it: the course (the session's own name if it has none)."""
+        course = self.session.course
+        return course.title if course is not None else self.session.title
+
+    @property
+    def next_lesson(self) -> Lesson | None:
+        """The first lesson still to study, in the course's order: where the make-up's link goes."""
+        pending = [row.lesson for row in self.lesson_rows if row.completed_at is None and row.lesson is not None]
+        return min(pending, key=lambda lesson: (lesson.position, lesson.id)) if pending else None
+
 
 class MakeUpLesson(db.Model):
     """A lesson to make up (the session's lessons at close), ticked off as completions arrive."""

@@ -69,5 +69,6 @@ def test_account_without_a_person_sees_an_explanation(client, world):
 
 def test_nav_link_only_for_learners(client, world):
     login(client, "member-a1")
-    assert 'id="nav-my-learning"' in client.get("/").get_data(as_text=True)
+    assert client.get("/").headers["Location"].endswith("/me")  # a member's home is their learning page
+    assert 'id="nav-my-learning"' in client.get("/me").get_data(as_text=True)
     client.post("/logout", data={})

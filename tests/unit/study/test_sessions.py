@@ -227,3 +227,95 @@ def test_attendees_present_window_and_terminal_check(world):
     assert [person_id for person_id, _ in early] == [people[0].id]
     assert sessions_api.session_for_site_open(session.id, world.accounts["terminal_a1"])
     assert not sessions_api.session_for_site_open(session.id, secretary)
+
+
+# --- credit that holds up -------------------------------------------------------------------
+
+def _session_hours(world, person):
+    from app.study.models import CreditGrant
+
+    return sum((grant.hours for grant in db.session.scalars(select(CreditGrant).where(
+        CreditGrant.person_id == person.id, CreditGrant.source == "session"))), start=0)
+
+
+def test_a_backdated_session_earns_no_more_than_its_planned_length(world):
+    from decimal import Decimal
+
+    from app.study.models.session import AttendanceStatus
+
+    session, people = build_session(world, starts_in=-timedelta(weeks=6))  # 1 h planned, six weeks ago
+    services.record_sheet_marks(session, {person.id: AttendanceStatus.PRESENT for person in people},
+                                by=world.accounts["secretary_a1"])
+    services.close_session(session, by=world.accounts["secretary_a1"])
+    db.session.commit()
+    # 60 planned minutes at 45 minutes an hour, rounded down to half hours: 1.0, not 969.5.
+    assert {_session_hours(world, person) for person in people} == {Decimal("1.0")}
+
+
+def test_a_session_left_open_overnight_earns_its_planned_length_and_closes_itself(world):
+    from decimal import Decimal
+
+    session, people = build_session(world, starts_in=-timedelta(hours=20))
+    services.open_session(session, by=world.accounts["terminal_a1"], now=utcnow() - timedelta(hours=20))
+    services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=world.accounts["terminal_a1"],
+                     now=utcnow() - timedelta(hours=20))
+    db.session.commit()
+    assert services.close_overdue_sessions() == [session.id]
+    db.session.commit()
+    assert session.is_closed and session.closed_by_id is None
+    assert _session_hours(world, people[0]) == Decimal("1.0")
+    assert services.close_overdue_sessions() == []
+
+
+def test_credit_counts_from_when_the_tv_opened_the_session(world):
+    from decimal import Decimal
+
+    session, people = build_session(world, starts_in=-timedelta(minutes=55))
+    now = utcnow()
+    services.open_session(session, by=world.accounts["terminal_a1"], now=now - timedelta(minutes=10))
+    services.sign_in(session, people[0].id, source=AttendanceSource.TICK, by=world.accounts["terminal_a1"],
+                     now=now - timedelta(minutes=10))
+    services.close_session(session, by=world.accounts["secretary_a1"], now=now)
+    db.session.commit()
+    assert _session_hours(world, people[0]) == Decimal("0")  # ten real minutes, not fifty-five
+
+
+def test_a_session_cannot_be_planned_for_days(world):
+    course = create_course(world.township_a, "长课", lessons=1, publish_to=[world.township_a])
+    start = utcnow()
+    with pytest.raises(services.SessionError):
+        services.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title="长课",
+                                  starts_at=start, planned_end_at=start + timedelta(days=40), course=course)
+
+
+def test_a_make_up_with_a_quiz_clears_once_the_absentee_passes_the_quiz_alone(world, app):
+    from app.quiz import services as quiz_services
+    from tests.factories import create_bank, create_quiz
+    from tests.unit.quiz.test_services import _answer_all_correctly
+
+    course = create_course(world.township_a, "马铃薯晚疫病防治", lessons=1, publish_to=[world.township_a])
+    create_quiz(course, draw=(create_bank(world.county), None, 4), pass_mark=60)
+    absentee = create_person(world.branch_a1, "缺席者")
+    start = utcnow() + timedelta(minutes=5)
+    session = services.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title="晚间学习",
+                                        starts_at=start, planned_end_at=start + timedelta(hours=1), course=course)
+    services.open_session(session, by=world.accounts["secretary_a1"])
+    services.close_session(session, by=world.accounts["secretary_a1"])
+    make_up = db.session.scalar(select(MakeUp).where(MakeUp.person_id == absentee.id))
+    assert make_up.subject == "马铃薯晚疫病防治"  # named after what to study, not the session
+    reading, quiz_lesson = sorted(course.lessons, key=lambda lesson: lesson.position)
+    assert make_up.next_lesson == reading
+    lesson_completed.send(app, person_id=absentee.id, lesson_id=reading.id, course_id=course.id,
+                          source="self_study", at=utcnow())
+    assert make_up.status == MakeUpStatus.OPEN and make_up.next_lesson == quiz_lesson
+    account = create_account("absentee", "member", world.branch_a1, person=absentee)
+    attempt = quiz_services.start_attempt(quiz_lesson_quiz(quiz_lesson), absentee, account=account)
+    assert quiz_services.submit_attempt(attempt, account, _answer_all_correctly(attempt))
+    db.session.flush()
+    assert make_up.status == MakeUpStatus.DONE and make_up.next_lesson is None
+
+
+def quiz_lesson_quiz(lesson):
+    from app.quiz.models import Quiz
+
+    return db.session.scalar(select(Quiz).where(Quiz.lesson_id == lesson.id))
