@@ -8,14 +8,16 @@ Every page works with JavaScript off; static/quiz/keys.js only adds number keys 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.core.model_base import as_utc
 from app.core.permissions import can
 from app.extensions import limiter
 from app.org.choices import Role
-from app.org.services import check_pin
+from app.org.services import verify_pin
 from app.quiz import queries, services
 from app.quiz.forms import ConfirmForm, StartForm, TerminalStartForm
 from app.quiz.models import Attempt, AttemptStatus
@@ -98,8 +100,9 @@ def _terminal_start(quiz):
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     person = queries.get_terminal_person_or_404(current_user, form.person.data)
     account = queries.account_of_person(person)
-    if account is None or not account.is_enabled or not check_pin(account, form.pin.data):
-        flash(_("Wrong PIN. Try again."), "error")
+    check = verify_pin(account, form.pin.data) if account is not None else None
+    if check is None or not check.ok:
+        flash(_pin_refusal(person, check), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     try:
         attempt = services.start_attempt(quiz, person, account=current_user, terminal=current_user)
@@ -107,6 +110,15 @@ def _terminal_start(quiz):
         flash(str(error), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     return _terminal_first_page(quiz, attempt)
+
+
+def _pin_refusal(person, check) -> str:
+    """Wrong PINs count against the person wherever typed (app.org.services.verify_pin)."""
+    if check is not None and check.locked_until is not None:
+        return _("Too many wrong PINs: PIN sign-in for %(name)s is locked until %(time)s.",
+                 name=person.name, time=format_datetime(as_utc(check.locked_until), "HH:mm"))
+    return _("Wrong PIN for %(name)s. Tries left: %(num)d.", name=person.name,
+             num=check.tries_left if check is not None else 0)
 
 
 def _session_start(quiz, group_session):
