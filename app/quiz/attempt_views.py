@@ -54,6 +54,7 @@ def quiz_page(quiz_id: int):
         question_count=_question_count(quiz), start_form=StartForm(), terminal_form=terminal_form,
         group_session=group_session, takers=takers,
         next_taker=next((taker for taker in takers if not taker.has_taken), None),
+        answers_available=bool(group_session) and queries.session_answers_available(quiz, takers),
         can_manage=can(current_user, "manage_quizzes"))
 
 
@@ -246,7 +247,28 @@ def attempt_result(attempt_id: int):
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     quiz = attempt.quiz
-    views = [question_view(question, reveal=quiz.show_explanations) for question in attempt.questions]
     group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    # In a group session the room sees the TV: between takers only the taker's own score; the
+    # answers wait for the secretary (session_answers).
+    views = [] if group_session else [question_view(question, reveal=quiz.show_explanations)
+                                      for question in attempt.questions]
     return _no_store(render_template("quiz/attempt_result.html", attempt=attempt, quiz=quiz, questions=views,
-                                     person=attempt.person, terminal=_is_terminal(), group_session=group_session))
+                                     person=attempt.person, terminal=_is_terminal(), group_session=group_session,
+                                     show_answers=quiz.show_explanations and not group_session))
+
+
+@login_required
+def session_answers(quiz_id: int):
+    """The answers for the room, on the TV, once everyone signed in to the group session has
+    taken the quiz and the secretary chooses to show them."""
+    quiz = queries.get_quiz_for_learner_or_404(current_user, quiz_id)
+    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    if group_session is None:
+        abort(404)
+    takers = queries.session_takers(group_session, quiz, current_user)
+    if not queries.session_answers_available(quiz, takers):
+        flash(_("The answers are shown once everyone signed in has taken the quiz."), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    views = [question_view(question, reveal=True) for question in queries.session_answer_questions(takers)]
+    return _no_store(render_template("quiz/session_answers.html", quiz=quiz, group_session=group_session,
+                                     takers=takers, questions=views))
