@@ -5,16 +5,17 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory, Role, UnitLevel
-from app.org.models import Account, Person, PersonCadreRole, Site, Unit
+from app.org.models import Account, Person, PersonCadreRole, PinFailure, Site, Unit
 
 ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L on printed slips
 ACTIVATION_LENGTH = 8
@@ -170,6 +171,63 @@ def set_pin(account: Account, pin: str) -> None:
 
 def check_pin(account: Account, pin: str) -> bool:
     return bool(account.pin_hash) and check_password_hash(account.pin_hash, pin)
+
+
+# --- PIN sign-in on shared terminals ----------------------------------------
+#
+# A PIN never identifies a person alone: the terminal asks for the name first and then checks
+# that person's PIN here, the one place the lockout is decided. Wrong PINs are stored per
+# account in the database, so the limit holds whatever terminal, session or quiz they come
+# through. PIN_MAX_FAILURES wrong in PIN_FAILURE_WINDOW lock PIN sign-in until the oldest of
+# them is PIN_FAILURE_WINDOW old; the right PIN clears the count.
+
+PIN_MAX_FAILURES = 5
+PIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    ok: bool
+    tries_left: int = 0  # after a wrong PIN, before the lock
+    locked_until: datetime | None = None  # set while PIN sign-in is locked
+
+
+def _recent_failures(account: Account, now: datetime) -> list[datetime]:
+    return [as_utc(value) for value in db.session.scalars(
+        select(PinFailure.failed_at).where(PinFailure.account_id == account.id,
+                                           PinFailure.failed_at > now - PIN_FAILURE_WINDOW)
+        .order_by(PinFailure.failed_at.desc()).limit(PIN_MAX_FAILURES))]
+
+
+def _lock_end(failures: list[datetime]) -> datetime | None:
+    if len(failures) < PIN_MAX_FAILURES:
+        return None
+    return failures[PIN_MAX_FAILURES - 1] + PIN_FAILURE_WINDOW
+
+
+def pin_locked_until(account: Account, now: datetime | None = None) -> datetime | None:
+    """When the account's PIN sign-in opens again, or None when it is not locked."""
+    now = as_utc(now or utcnow())
+    return _lock_end(_recent_failures(account, now))
+
+
+def verify_pin(account: Account, pin: str, *, now: datetime | None = None) -> PinCheck:
+    """Check the PIN typed for this account on a shared terminal, counting wrong ones.
+
+    While locked the PIN is not even checked (the right one does not open the lock early).
+    """
+    now = as_utc(now or utcnow())
+    locked_until = _lock_end(_recent_failures(account, now))
+    if locked_until is not None:
+        return PinCheck(ok=False, locked_until=locked_until)
+    if account.is_enabled and check_pin(account, (pin or "").strip()):
+        db.session.execute(delete(PinFailure).where(PinFailure.account_id == account.id))
+        return PinCheck(ok=True)
+    db.session.add(PinFailure(account_id=account.id, failed_at=now))
+    db.session.flush()
+    failures = _recent_failures(account, now)
+    locked_until = _lock_end(failures)
+    return PinCheck(ok=False, tries_left=max(0, PIN_MAX_FAILURES - len(failures)), locked_until=locked_until)
 
 
 def find_account_for_login(identifier: str) -> Account | None:

@@ -8,14 +8,16 @@ Every page works with JavaScript off; static/quiz/keys.js only adds number keys 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.core.model_base import as_utc
 from app.core.permissions import can
 from app.extensions import limiter
 from app.org.choices import Role
-from app.org.services import check_pin
+from app.org.services import verify_pin
 from app.quiz import queries, services
 from app.quiz.forms import ConfirmForm, StartForm, TerminalStartForm
 from app.quiz.models import Attempt, AttemptStatus
@@ -52,6 +54,7 @@ def quiz_page(quiz_id: int):
         question_count=_question_count(quiz), start_form=StartForm(), terminal_form=terminal_form,
         group_session=group_session, takers=takers,
         next_taker=next((taker for taker in takers if not taker.has_taken), None),
+        answers_available=bool(group_session) and queries.session_answers_available(quiz, takers),
         can_manage=can(current_user, "manage_quizzes"))
 
 
@@ -98,8 +101,9 @@ def _terminal_start(quiz):
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     person = queries.get_terminal_person_or_404(current_user, form.person.data)
     account = queries.account_of_person(person)
-    if account is None or not account.is_enabled or not check_pin(account, form.pin.data):
-        flash(_("Wrong PIN. Try again."), "error")
+    check = verify_pin(account, form.pin.data) if account is not None else None
+    if check is None or not check.ok:
+        flash(_pin_refusal(person, check), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     try:
         attempt = services.start_attempt(quiz, person, account=current_user, terminal=current_user)
@@ -107,6 +111,15 @@ def _terminal_start(quiz):
         flash(str(error), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
     return _terminal_first_page(quiz, attempt)
+
+
+def _pin_refusal(person, check) -> str:
+    """Wrong PINs count against the person wherever typed (app.org.services.verify_pin)."""
+    if check is not None and check.locked_until is not None:
+        return _("Too many wrong PINs: PIN sign-in for %(name)s is locked until %(time)s.",
+                 name=person.name, time=format_datetime(as_utc(check.locked_until), "HH:mm"))
+    return _("Wrong PIN for %(name)s. Tries left: %(num)d.", name=person.name,
+             num=check.tries_left if check is not None else 0)
 
 
 def _session_start(quiz, group_session):
@@ -234,7 +247,28 @@ def attempt_result(attempt_id: int):
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     quiz = attempt.quiz
-    views = [question_view(question, reveal=quiz.show_explanations) for question in attempt.questions]
     group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    # In a group session the room sees the TV: between takers only the taker's own score; the
+    # answers wait for the secretary (session_answers).
+    views = [] if group_session else [question_view(question, reveal=quiz.show_explanations)
+                                      for question in attempt.questions]
     return _no_store(render_template("quiz/attempt_result.html", attempt=attempt, quiz=quiz, questions=views,
-                                     person=attempt.person, terminal=_is_terminal(), group_session=group_session))
+                                     person=attempt.person, terminal=_is_terminal(), group_session=group_session,
+                                     show_answers=quiz.show_explanations and not group_session))
+
+
+@login_required
+def session_answers(quiz_id: int):
+    """The answers for the room, on the TV, once everyone signed in to the group session has
+    taken the quiz and the secretary chooses to show them."""
+    quiz = queries.get_quiz_for_learner_or_404(current_user, quiz_id)
+    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    if group_session is None:
+        abort(404)
+    takers = queries.session_takers(group_session, quiz, current_user)
+    if not queries.session_answers_available(quiz, takers):
+        flash(_("The answers are shown once everyone signed in has taken the quiz."), "error")
+        return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
+    views = [question_view(question, reveal=True) for question in queries.session_answer_questions(takers)]
+    return _no_store(render_template("quiz/session_answers.html", quiz=quiz, group_session=group_session,
+                                     takers=takers, questions=views))

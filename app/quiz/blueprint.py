@@ -33,6 +33,7 @@ quiz_bp.add_url_rule("/review/<int:attempt_id>/q/<int:position>/grade", view_fun
 # taking a quiz
 quiz_bp.add_url_rule("/<int:quiz_id>", view_func=attempt_views.quiz_page)
 quiz_bp.add_url_rule("/<int:quiz_id>/start", view_func=attempt_views.start, methods=["POST"])
+quiz_bp.add_url_rule("/<int:quiz_id>/session-answers", view_func=attempt_views.session_answers)
 quiz_bp.add_url_rule("/attempts/<int:attempt_id>", view_func=attempt_views.attempt_page)
 quiz_bp.add_url_rule("/attempts/<int:attempt_id>/q/<int:position>", view_func=attempt_views.attempt_question,
                      methods=["GET", "POST"])

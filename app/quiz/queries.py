@@ -257,6 +257,28 @@ def get_session_taker_or_404(session: StudySession, quiz: Quiz, terminal: Accoun
     return taker
 
 
+def session_answers_available(quiz: Quiz, takers: list[SessionTaker]) -> bool:
+    """On the TV the answers are discussed after the last taker, when the secretary chooses to
+    show them: between takers each sees only their own score. Only for quizzes that show
+    answers at all (the trainer's setting)."""
+    return bool(quiz.show_explanations and takers and all(taker.has_taken for taker in takers))
+
+
+def session_answer_questions(takers: list[SessionTaker]) -> list[AttemptQuestion]:
+    """One question of each kind the takers answered (draws may differ per taker), in the order
+    first met: what the room goes through together."""
+    seen: set[int] = set()
+    questions: list[AttemptQuestion] = []
+    for taker in takers:
+        if taker.attempt is None or not taker.attempt.is_submitted:
+            continue
+        for question in taker.attempt.questions:
+            if question.version_id not in seen:
+                seen.add(question.version_id)
+                questions.append(question)
+    return questions
+
+
 # --- results and item analysis ----------------------------------------------------------------
 
 @dataclass

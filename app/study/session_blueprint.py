@@ -33,7 +33,9 @@ _rule("/terminal/sessions/<int:session_id>/open", view_func=terminal_views.termi
 _rule("/terminal/sessions/<int:session_id>/roster", view_func=terminal_views.terminal_roster, methods=["GET", "POST"])
 _rule("/terminal/sessions/<int:session_id>/roster/<int:person_id>", view_func=terminal_views.terminal_roster_toggle,
       methods=["POST"])
-_rule("/terminal/sessions/<int:session_id>/pin", view_func=terminal_views.terminal_pin, methods=["GET", "POST"])
+_rule("/terminal/sessions/<int:session_id>/pin", view_func=terminal_views.terminal_pin)
+_rule("/terminal/sessions/<int:session_id>/pin/<int:person_id>", view_func=terminal_views.terminal_pin_person,
+      methods=["GET", "POST"])
 _rule("/terminal/sessions/<int:session_id>/qr", view_func=terminal_views.terminal_qr)
 _rule("/terminal/sessions/<int:session_id>/play", view_func=terminal_views.terminal_play)
 _rule("/terminal/sessions/<int:session_id>/lessons/<int:lesson_id>", view_func=terminal_views.terminal_lesson)

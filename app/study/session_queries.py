@@ -199,3 +199,33 @@ def find_people_to_invite(account: Account, session: StudySession, text: str, li
 
 def lessons_of(course: Course) -> list[Lesson]:
     return list(course.lessons)
+
+
+@dataclass
+class PinRosterLine:
+    """One name on the terminal's PIN sign-in list, numbered as on the roster."""
+    number: int
+    person: Person
+    has_pin: bool
+    is_signed_in: bool
+
+    @property
+    def can_choose(self) -> bool:
+        return self.has_pin and not self.is_signed_in
+
+
+def pin_roster_for(session: StudySession) -> list[PinRosterLine]:
+    """Expected attendees by name (the roster's order and numbers), and who can sign in by PIN."""
+    roster = roster_for(session)
+    with_pin = set(db.session.scalars(select(Account.person_id).where(
+        Account.person_id.in_([line.person.id for line in roster]), Account.pin_hash.is_not(None),
+        Account.is_enabled.is_(True))))
+    return [PinRosterLine(number, line.person, line.person.id in with_pin, line.is_signed_in)
+            for number, line in enumerate(roster, start=1)]
+
+
+def get_pin_roster_line_or_404(session: StudySession, person_id: int) -> PinRosterLine:
+    line = next((line for line in pin_roster_for(session) if line.person.id == person_id), None)
+    if line is None:
+        abort(404)
+    return line

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -234,25 +235,38 @@ def mark_left_early(session: StudySession, person_id: int, *, by: Account, now: 
     return row
 
 
-def sign_in_by_pin(session: StudySession, pin: str, *, by: Account, now: datetime | None = None) -> Person:
-    """The PIN identifies the member among the expected attendees.
-
-    PINs are hashed with a slow KDF, so each expected attendee's hash is tried in
-    turn: fine for a branch-sized roster; attempts are rate-limited by the view.
-    """
+def sign_in_by_pin(session: StudySession, person: Person, pin: str, *, by: Account,
+                   now: datetime | None = None) -> Attendance:
+    """The member chose their name on the terminal and typed their PIN: only that person's PIN
+    is checked, so two members who chose the same PIN each sign in only themselves. Wrong PINs
+    count against the person wherever they are typed (app.org.services.verify_pin)."""
     _require_open(session)
-    pin = (pin or "").strip()
-    if not org_services.PIN_PATTERN.match(pin):
-        raise SessionError(_("Wrong PIN, or you are not on this session's list."))
-    accounts = db.session.scalars(
-        select(Account).join(ExpectedAttendee, ExpectedAttendee.person_id == Account.person_id)
-        .where(ExpectedAttendee.session_id == session.id, Account.pin_hash.is_not(None),
-               Account.is_enabled.is_(True)))
-    for account in accounts:
-        if org_services.check_pin(account, pin):
-            sign_in(session, account.person_id, source=AttendanceSource.PIN, by=by, now=now)
-            return account.person
-    raise SessionError(_("Wrong PIN, or you are not on this session's list."))
+    if not is_expected(session, person.id):
+        raise SessionError(_("This person is not expected at this session."))
+    account = db.session.scalar(select(Account).where(Account.person_id == person.id))
+    if account is None or not account.pin_hash or not account.is_enabled:
+        raise SessionError(_("%(name)s has no PIN. Ask the secretary to tick the name on the roster.",
+                             name=person.name))
+    now = now or utcnow()
+    check = org_services.verify_pin(account, pin, now=now)
+    if check.locked_until is not None:
+        raise SessionError(pin_locked_message(person, check.locked_until))
+    if not check.ok:
+        raise SessionError(_("Wrong PIN for %(name)s. Tries left: %(num)d.", name=person.name,
+                             num=check.tries_left))
+    return sign_in(session, person.id, source=AttendanceSource.PIN, by=by, now=now)
+
+
+def pin_locked_until(person: Person, now: datetime | None = None) -> datetime | None:
+    """While the person's PIN sign-in is locked, until when (for the PIN page)."""
+    account = db.session.scalar(select(Account).where(Account.person_id == person.id))
+    return org_services.pin_locked_until(account, now) if account is not None else None
+
+
+def pin_locked_message(person: Person, locked_until: datetime) -> str:
+    return _("Too many wrong PINs: PIN sign-in for %(name)s is locked until %(time)s. "
+             "Ask the secretary to tick the name on the roster.",
+             name=person.name, time=format_datetime(as_utc(locked_until), "HH:mm"))
 
 
 # --- rotating QR code --------------------------------------------------------

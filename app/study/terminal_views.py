@@ -132,19 +132,46 @@ def _pin_limit_key() -> str:
 
 
 @login_required
-@limiter.limit("15 per minute", methods=["POST"], key_func=_pin_limit_key)
 def terminal_pin(session_id: int):
+    """Step 1 of PIN sign-in: the member chooses their name (arrow keys, or the roster number
+    typed and Enter). A PIN never identifies a person alone."""
     session = _load(session_id)
+    roster = queries.pin_roster_for(session)
+    number = request.args.get("number", "").strip()
+    if number:
+        line = next((line for line in roster if number.isdigit() and line.number == int(number)), None)
+        if line is None:
+            flash(_("There is no number %(number)s on the list.", number=number[:6]), "error")
+        elif not line.has_pin:
+            flash(_("%(name)s has no PIN. Ask the secretary to tick the name on the roster.",
+                    name=line.person.name), "error")
+        elif line.is_signed_in:
+            flash(_("%(name)s is already signed in.", name=line.person.name), "success")
+        else:
+            return redirect(url_for("sessions.terminal_pin_person", session_id=session.id, person_id=line.person.id))
+        return redirect(url_for("sessions.terminal_pin", session_id=session.id))
+    return render_template("study/terminal_pin.html", session=session, roster=roster)
+
+
+@login_required
+@limiter.limit("15 per minute", methods=["POST"], key_func=_pin_limit_key)
+def terminal_pin_person(session_id: int, person_id: int):
+    """Step 2: the PIN of the person chosen, checked against that person only."""
+    session = _load(session_id)
+    line = queries.get_pin_roster_line_or_404(session, person_id)
     form = PinSignInForm()
     if form.validate_on_submit():
         try:
-            person = services.sign_in_by_pin(session, form.pin.data, by=current_user)
+            services.sign_in_by_pin(session, line.person, form.pin.data, by=current_user)
         except services.SessionError as error:
             flash(str(error), "error")
-        else:
-            flash(_("Welcome, %(name)s! You are signed in.", name=person.name), "success")
+            return redirect(url_for("sessions.terminal_pin_person", session_id=session.id, person_id=person_id))
+        flash(_("Welcome, %(name)s! You are signed in.", name=line.person.name), "success")
         return redirect(url_for("sessions.terminal_pin", session_id=session.id))
-    return render_template("study/terminal_pin.html", session=session, form=form)
+    locked_until = services.pin_locked_until(line.person)
+    return render_template("study/terminal_pin_person.html", session=session, line=line, form=form,
+                           locked_message=services.pin_locked_message(line.person, locked_until)
+                           if locked_until else None)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Journey 2 on the activity-room TV, keyboard only: open the session, tick three names,
-one PIN sign-in, play the lesson, close; then the absent member sees the make-up."""
+one PIN sign-in (the name chosen first, so a member who chose the same PIN is not signed in),
+play the lesson, close; then the absent member sees the make-up."""
 from __future__ import annotations
 
 import re
@@ -34,11 +35,12 @@ def press(page: Page, key: str) -> None:
 
 def test_group_session_on_the_terminal_with_keyboard_only(world, live_server, new_page):
     session, people = build_session(world, members=4, starts_in=timedelta(minutes=5))
-    # The roster is sorted by name: 张甲一, 成员1, 成员2 come first; 成员3 uses a PIN and 成员4 stays away.
-    pin_member = people[3]
+    # The roster is sorted by name: 张甲一, 成员1, 成员2 come first; 成员4 signs in with a PIN and
+    # 成员3, who chose the same PIN (and whose account is older), stays away.
+    absent = people[3]
+    org_services.set_pin(create_account("absent-member", "member", world.branch_a1, person=absent), "2468")
+    pin_member = people[4]
     org_services.set_pin(create_account("pin-member", "member", world.branch_a1, person=pin_member), "2468")
-    absent = people[4]
-    create_account("absent-member", "member", world.branch_a1, person=absent)
     db.session.commit()
 
     tv = new_page()
@@ -68,11 +70,34 @@ def test_group_session_on_the_terminal_with_keyboard_only(world, live_server, ne
     press(tv, "Escape")
     expect(tv.locator("#signed-in-count")).to_contain_text("3")
 
-    press(tv, "2")  # PIN pad
-    expect(tv.locator("#pin")).to_be_focused()
-    tv.keyboard.type("2468")
+    press(tv, "2")  # PIN sign-in: the name first
+    names = tv.locator("#pin-roster a.pin-name")
+    expect(names).to_have_count(2)  # the three ticked are signed in already
+    expect(names.nth(0)).to_contain_text(absent.name)
+    expect(names.nth(0)).to_be_focused()
+    press(tv, "ArrowDown")
+    expect(names.nth(1)).to_contain_text(pin_member.name)
+    expect(names.nth(1)).to_be_focused()
     press(tv, "Enter")
-    expect(tv.locator(".flash-success")).to_contain_text(pin_member.name)
+    expect(tv.locator("#pin-who")).to_have_text(pin_member.name)
+    expect(tv.locator("#pin")).to_be_focused()
+    tv.keyboard.type("2468")  # the PIN 成员3 chose too
+    press(tv, "Enter")
+    expect(tv.locator(".flash-success")).to_contain_text(f"欢迎您，{pin_member.name}")
+    expect(tv.locator(".flash-success")).not_to_contain_text(absent.name)
+    # 成员3 is still on the list, not signed in by the other's PIN
+    expect(tv.locator("#pin-roster a.pin-name")).to_have_count(1)
+    expect(tv.locator("#pin-roster a.pin-name")).to_contain_text(absent.name)
+    # the roster number typed with the number keys opens that person's PIN page
+    number = tv.locator("#pin-roster a.pin-name .key-hint").inner_text().strip()
+    for digit in number:
+        press(tv, digit)
+    expect(tv.locator("#pin-number")).to_have_value(number)
+    press(tv, "Enter")
+    expect(tv.locator("#pin-who")).to_have_text(absent.name)
+    expect(tv.locator("#pin")).to_be_focused()
+    press(tv, "Escape")  # not them: back to the names
+    expect(tv.locator("#pin-roster")).to_be_visible()
     press(tv, "Escape")
     expect(tv.locator("#signed-in-count")).to_contain_text("4")
 

@@ -1,7 +1,8 @@
 """Journey 2 step 4: on the branch terminal a member takes the quiz, one question per screen,
 with the keyboard only (name chosen from the list, PIN typed, number keys answer, Enter goes on),
 and sees the result with the explanations. In a group session the people signed in at roll call
-take it in turn, with no PIN."""
+take it in turn, with no PIN; between them each sees only their own score, and the answers show
+when the secretary chooses to show them after the last one."""
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -134,9 +135,16 @@ def test_people_signed_in_to_the_session_take_the_quiz_in_turn_with_the_keyboard
     page.keyboard.press("Enter")  # ...and Enter starts the focused one, no PIN
     expect(page.locator("#quiz-who")).to_have_text(names[0])
     answer_all_right_with_the_keyboard(page)
+    # the room sees the TV: only this taker's own score, no answer key for the next one to read
+    expect(page.locator("#result-status .mark-right")).to_have_text("已通过")
+    expect(page.locator("#quiz-result")).to_contain_text(names[0])
+    expect(page.locator("#answers-later")).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text("正确答案")
+    expect(page.locator(".quiz-explanation")).to_have_count(0)
     expect(page.locator("#next-member")).to_be_focused()
     page.keyboard.press("Enter")  # 下一位
 
+    expect(page.locator("#show-answers")).to_have_count(0)  # not before the last one
     expect(page.locator("#session-takers button.is-done")).to_have_count(1)
     expect(page.locator("#session-takers button.is-done .taker-name")).to_have_text(names[0])
     page.wait_for_load_state("load")
@@ -148,6 +156,17 @@ def test_people_signed_in_to_the_session_take_the_quiz_in_turn_with_the_keyboard
     page.keyboard.press("Enter")  # 下一位
 
     expect(page.locator("#session-takers button.is-done")).to_have_count(2)
+    expect(page.locator("body")).not_to_contain_text("正确答案")
+    # after the last taker the secretary chooses to show the answers: focused, Enter shows them
+    page.wait_for_load_state("load")
+    expect(page.locator("#show-answers")).to_be_focused()
+    page.keyboard.press("Enter")
+    answers = page.locator("#session-answers")
+    expect(answers.locator(".right-answer").first).to_contain_text("真菌")
+    expect(answers.locator(".quiz-explanation").first).to_contain_text("晚疫病是一种真菌病害。")
+    expect(answers).not_to_contain_text(names[0])
+    page.keyboard.press("Escape")  # back to the quiz
+    expect(page.locator("#session-takers")).to_be_visible()
     attempts = db.session.scalars(select(Attempt).order_by(Attempt.id)).all()
     assert [attempt.person.name for attempt in attempts] == names
     assert all(attempt.passed and attempt.terminal_account_id == world.accounts["terminal_a1"].id

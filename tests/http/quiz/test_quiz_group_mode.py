@@ -211,3 +211,39 @@ def test_a_villager_invited_and_signed_in_takes_the_quiz(client, world, room):
     assert "村民王" in _takers(html)
     started = client.post(f"/quiz/{quiz.id}/start", data={"csrf_token": csrf_from(html), "person": villager.id})
     assert started.status_code == 302 and db.session.scalar(select(Attempt)).person_id == villager.id
+
+
+def _take(client, quiz, person, answers: dict[str, str]) -> str:
+    """Start, answer with the given form values on page 1 and submit; the result page's HTML."""
+    html = client.get(f"/quiz/{quiz.id}").get_data(as_text=True)
+    client.post(f"/quiz/{quiz.id}/start", data={"csrf_token": csrf_from(html), "person": person.id})
+    attempt = db.session.scalar(select(Attempt).where(Attempt.person_id == person.id))
+    question = client.get(f"/quiz/attempts/{attempt.id}/q/1").get_data(as_text=True)
+    client.post(f"/quiz/attempts/{attempt.id}/submit", data={"csrf_token": csrf_from(question)})
+    return client.get(f"/quiz/attempts/{attempt.id}/result").get_data(as_text=True)
+
+
+def test_between_takers_only_the_own_score_the_answers_when_the_secretary_shows_them(client, world, room):
+    _session, quiz, present, late, _left_early, _absent = room
+    login(client, "tv-a1")
+    answers_url = f"/quiz/{quiz.id}/session-answers"
+    result = _take(client, quiz, present, {})
+    assert 'id="result-score"' in result and present.name in result
+    assert "正确答案" not in result and "quiz-explanation" not in result and "真菌" not in result
+    page = client.get(f"/quiz/{quiz.id}").get_data(as_text=True)
+    assert 'id="show-answers"' not in page
+    refused = client.get(answers_url, follow_redirects=True).get_data(as_text=True)  # not before the last one
+    assert "正确答案" not in refused and "等所有已签到的人都答完题后" in refused
+    result = _take(client, quiz, late, {})
+    assert "正确答案" not in result and "真菌" not in result
+    page = client.get(f"/quiz/{quiz.id}").get_data(as_text=True)
+    assert f'href="{answers_url}"' in page and "正确答案" not in page  # offered, not shown
+    shown = client.get(answers_url).get_data(as_text=True)
+    assert "真菌" in shown and "正确答案" in shown and "马铃薯晚疫病由什么引起" in shown
+    assert present.name not in shown.split('id="session-answers"')[1]  # nobody's own answers
+
+
+def test_session_answers_are_only_for_the_terminal_in_an_open_session(client, world, room):
+    _session, quiz, *_ = room
+    login(client, "member-a1")
+    assert client.get(f"/quiz/{quiz.id}/session-answers").status_code == 404

@@ -298,6 +298,25 @@ def test_terminal_starts_an_attempt_for_a_member_with_their_pin(client, world, q
     assert attempt.started_by_id == world.accounts["terminal_a1"].id
 
 
+def test_wrong_pins_on_the_terminal_quiz_count_towards_the_persons_lock(client, world, quiz):
+    """The lock is the person's, wherever the PIN is typed: 5 wrong ones on the quiz page lock
+    the quiz start and the roll-call PIN alike."""
+    set_pin(world.accounts["member_a1"], "2468")
+    db.session.commit()
+    login(client, "tv-a1")
+    page = client.get(f"/quiz/{quiz.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "person": world.person_a1.id, "pin": "1111"}
+    for tries_left in (4, 3, 2, 1):
+        html = client.post(f"/quiz/{quiz.id}/start", data=data, follow_redirects=True).get_data(as_text=True)
+        assert f"还可以再试 {tries_left} 次" in html
+    html = client.post(f"/quiz/{quiz.id}/start", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "已锁定到" in html
+    html = client.post(f"/quiz/{quiz.id}/start", data=dict(data, pin="2468"), follow_redirects=True).get_data(as_text=True)
+    assert "已锁定到" in html and db.session.scalar(select(func.count()).select_from(Attempt)) == 0
+    from app.org.services import pin_locked_until
+    assert pin_locked_until(world.accounts["member_a1"]) is not None
+
+
 # --- results ------------------------------------------------------------------------------------
 
 def _two_attempts(world, quiz):

@@ -67,11 +67,18 @@ def test_roll_call_without_javascript_tick_pin_close(client, world):
     assert response.status_code == 302
     html = client.get(roster_url).get_data(as_text=True)
     assert len(re.findall(r'value="\d+"[^>]*checked', html)) == 2
-    pin_url = f"/terminal/sessions/{session.id}/pin"
+    list_url = f"/terminal/sessions/{session.id}/pin"
+    pin_url = f"/terminal/sessions/{session.id}/pin/{people[2].id}"
+    names = client.get(list_url).get_data(as_text=True)
+    assert f'href="{pin_url}"' in names  # JS off: the name is a plain link
+    # typing the roster number shown beside the name goes to the same PIN page
+    number = re.search(rf'href="{pin_url}"[^>]*><span class="key-hint">(\d+)</span>', names).group(1)
+    assert client.get(f"{list_url}?number={number}").headers["Location"].endswith(pin_url)
+    assert client.get(f"{list_url}?number=99", follow_redirects=True).get_data(as_text=True).count("99") >= 1
     token = csrf_from(client.get(pin_url).get_data(as_text=True))
     client.post(pin_url, data={"csrf_token": token, "pin": "9999"})
     page = client.get(pin_url).get_data(as_text=True)
-    assert "签到密码不对" in page or "Wrong PIN" in page
+    assert "签到密码不对" in page and "还可以再试 4 次" in page
     client.post(pin_url, data={"csrf_token": token, "pin": "4321"})
     assert services.get_attendance(session, people[2].id).source == "pin"
     close_url = f"/terminal/sessions/{session.id}/close"
@@ -105,7 +112,7 @@ def test_pin_attempts_are_rate_limited(client, world):
     services.open_session(session, by=world.accounts["terminal_a1"])
     db.session.commit()
     login(client, "tv-a1")
-    url = f"/terminal/sessions/{session.id}/pin"
+    url = f"/terminal/sessions/{session.id}/pin/{world.person_a1.id}"
     token = csrf_from(client.get(url).get_data(as_text=True))
     codes = [client.post(url, data={"csrf_token": token, "pin": "0000"}).status_code for _ in range(16)]
     assert codes[:15] == [302] * 15 and codes[15] == 429
@@ -118,6 +125,10 @@ def test_qr_page_shows_svg_and_refreshes_without_js(client, world):
     login(client, "tv-a1")
     html = client.get(f"/terminal/sessions/{session.id}/qr").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in html
+    # the TV names the session, so a phone in the room scans the right one
+    assert "马铃薯晚疫病防治" in html and "甲一村活动室" in html
+    from app.study.session_blueprint import session_time
+    assert session_time(session.starts_at, "yyyy-MM-dd HH:mm") in html
     assert '<noscript><meta http-equiv="refresh"' in html and "data-refresh-seconds" in html
 
 
@@ -156,3 +167,64 @@ def test_qr_refused_for_stale_closed_and_unexpected(client, world):
     assert client.post(f"/study/checkin/{fresh}", data={"csrf_token": csrf_from(page)}).status_code == 409
     db.session.expire_all()
     assert services.get_attendance(session, world.person_a1.id).status == AttendanceStatus.ABSENT
+
+
+def test_two_members_with_the_same_pin_each_sign_in_only_themselves(client, world):
+    session, people = build_session(world, starts_in=timedelta(minutes=-1))
+    zhang, liu = people[1], people[2]
+    member_account(zhang, pin="2468")
+    member_account(liu, pin="2468")
+    services.open_session(session, by=world.accounts["terminal_a1"])
+    db.session.commit()
+    login(client, "tv-a1")
+    liu_url = f"/terminal/sessions/{session.id}/pin/{liu.id}"
+    token = csrf_from(client.get(liu_url).get_data(as_text=True))
+    page = client.post(liu_url, data={"csrf_token": token, "pin": "2468"}, follow_redirects=True).get_data(as_text=True)
+    assert f"欢迎您，{liu.name}" in page and f"欢迎您，{zhang.name}" not in page
+    db.session.expire_all()
+    assert services.get_attendance(session, liu.id) is not None
+    assert services.get_attendance(session, zhang.id) is None
+    zhang_url = f"/terminal/sessions/{session.id}/pin/{zhang.id}"
+    page = client.post(zhang_url, data={"csrf_token": token, "pin": "2468"}, follow_redirects=True).get_data(as_text=True)
+    assert f"欢迎您，{zhang.name}" in page
+    db.session.expire_all()
+    assert services.get_attendance(session, zhang.id).source == "pin"
+
+
+def test_pin_lockout_is_per_person_and_holds_in_another_session(client, world):
+    first, people = build_session(world, starts_in=timedelta(minutes=-1))
+    member, neighbour = people[1], people[2]
+    member_account(member, pin="2468")
+    member_account(neighbour, pin="1357")
+    terminal = world.accounts["terminal_a1"]
+    services.open_session(first, by=terminal)
+    db.session.commit()
+    login(client, "tv-a1")
+    url = f"/terminal/sessions/{first.id}/pin/{member.id}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    for tries_left in (4, 3, 2, 1):
+        page = client.post(url, data={"csrf_token": token, "pin": "0000"}, follow_redirects=True).get_data(as_text=True)
+        assert f"还可以再试 {tries_left} 次" in page
+    page = client.post(url, data={"csrf_token": token, "pin": "0000"}, follow_redirects=True).get_data(as_text=True)
+    assert "已锁定到" in page and 'id="pin"' not in page  # no PIN field while locked
+    # a new ad-hoc session started on the TV: still locked, even with the right PIN
+    home = client.get("/terminal").get_data(as_text=True)
+    client.post(f"/terminal/courses/{first.course_id}/start", data={"csrf_token": csrf_from(home)})
+    second = max(services_sessions_of(world), key=lambda s: s.id)
+    assert second.id != first.id and second.is_open
+    second_url = f"/terminal/sessions/{second.id}/pin/{member.id}"
+    page = client.post(second_url, data={"csrf_token": token, "pin": "2468"}, follow_redirects=True).get_data(as_text=True)
+    assert "已锁定到" in page and f"欢迎您，{member.name}" not in page
+    db.session.expire_all()
+    assert services.get_attendance(second, member.id) is None
+    # the neighbour is not locked out by someone else's mistakes
+    page = client.post(f"/terminal/sessions/{second.id}/pin/{neighbour.id}", data={"csrf_token": token, "pin": "1357"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"欢迎您，{neighbour.name}" in page
+
+
+def services_sessions_of(world):
+    from sqlalchemy import select
+
+    from app.study.models.session import StudySession
+    return list(db.session.scalars(select(StudySession).where(StudySession.site_id == world.site_a1.id)))

@@ -101,19 +101,72 @@ def test_late_after_grace_and_left_early_with_times(world):
     assert left.status == AttendanceStatus.LEFT_EARLY and left.left_at == left_at
 
 
-def test_pin_identifies_expected_member_only(world):
+def test_pin_is_checked_for_the_chosen_expected_member_only(world):
     session, people = build_session(world)
     member_account(people[1], pin="2468")
     outsider = create_person(world.branch_b1, "外人")
     member_account(outsider, pin="1357")
-    services.open_session(session, by=world.accounts["terminal_a1"])
+    terminal = world.accounts["terminal_a1"]
+    services.open_session(session, by=terminal)
     with pytest.raises(services.SessionError):
-        services.sign_in_by_pin(session, "1357", by=world.accounts["terminal_a1"])
+        services.sign_in_by_pin(session, outsider, "1357", by=terminal)  # not on the list
     with pytest.raises(services.SessionError):
-        services.sign_in_by_pin(session, "0000", by=world.accounts["terminal_a1"])
-    person = services.sign_in_by_pin(session, "2468", by=world.accounts["terminal_a1"])
-    assert person.id == people[1].id
+        services.sign_in_by_pin(session, people[1], "0000", by=terminal)
+    with pytest.raises(services.SessionError):
+        services.sign_in_by_pin(session, people[2], "2468", by=terminal)  # no PIN of their own
+    row = services.sign_in_by_pin(session, people[1], "2468", by=terminal)
+    assert row.person_id == people[1].id
     assert services.get_attendance(session, people[1].id).source == "pin"
+    assert services.get_attendance(session, people[2].id) is None
+
+
+def test_two_members_with_the_same_pin_each_sign_in_only_themselves(world):
+    session, people = build_session(world)
+    zhang, liu = people[1], people[2]
+    member_account(zhang, pin="2468")
+    member_account(liu, pin="2468")
+    terminal = world.accounts["terminal_a1"]
+    services.open_session(session, by=terminal)
+    services.sign_in_by_pin(session, liu, "2468", by=terminal)
+    assert services.get_attendance(session, liu.id) is not None
+    assert services.get_attendance(session, zhang.id) is None
+    services.sign_in_by_pin(session, zhang, "2468", by=terminal)
+    assert services.get_attendance(session, zhang.id).source == "pin"
+
+
+def test_wrong_pins_lock_the_person_across_sessions_until_the_window_passes(world):
+    first, people = build_session(world)
+    second, _ = build_session(world, title="奶牛养殖")
+    member = people[1]
+    account = member_account(member, pin="2468")
+    other = member_account(people[2], pin="1357")
+    terminal = world.accounts["terminal_a1"]
+    services.open_session(first, by=terminal)
+    services.open_session(second, by=terminal)
+    now = utcnow()
+    messages = []
+    for minute in range(4):
+        with pytest.raises(services.SessionError) as error:
+            services.sign_in_by_pin(first, member, "1111", by=terminal, now=now + timedelta(minutes=minute))
+        messages.append(str(error.value))
+    assert "4" in messages[0] and "1" in messages[3]  # tries left, counted down
+    with pytest.raises(services.SessionError) as error:  # the fifth, through another session
+        services.sign_in_by_pin(second, member, "1111", by=terminal, now=now + timedelta(minutes=4))
+    assert "锁定" in str(error.value) or "locked" in str(error.value)
+    # locked everywhere: the right PIN does not open it, in either session
+    for session in (first, second):
+        with pytest.raises(services.SessionError) as error:
+            services.sign_in_by_pin(session, member, "2468", by=terminal, now=now + timedelta(minutes=6))
+        assert "锁定" in str(error.value) or "locked" in str(error.value)
+    assert services.get_attendance(first, member.id) is None and services.get_attendance(second, member.id) is None
+    assert org_services.pin_locked_until(account, now + timedelta(minutes=6)) == now + timedelta(minutes=15)
+    # another person is not affected
+    services.sign_in_by_pin(first, people[2], "1357", by=terminal, now=now + timedelta(minutes=6))
+    assert org_services.pin_locked_until(other, now) is None
+    # once the oldest wrong PIN is 15 minutes old the lock opens; the right PIN clears the count
+    services.sign_in_by_pin(second, member, "2468", by=terminal, now=now + timedelta(minutes=15, seconds=1))
+    assert services.get_attendance(second, member.id) is not None
+    assert org_services.verify_pin(account, "9999", now=now + timedelta(minutes=16)).tries_left == 4
 
 
 def test_qr_token_rotates_and_is_bound_to_open_session(world):

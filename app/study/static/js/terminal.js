@@ -1,7 +1,8 @@
 /* Terminal (TV) keyboard navigation. ES5 only: old set-top-box browsers run it.
  * Every page works without this file; it adds
  *  - arrow keys moving focus through [data-nav] items (spatially: nearest item in that direction),
- *  - number keys activating [data-key="N"] items, Escape following [data-back],
+ *  - number keys activating [data-key="N"] items (or typed into a [data-number-entry] field),
+ *    Escape following [data-back],
  *  - roster autosave: ticking a name saves it at once,
  *  - QR page reload when the code rotates.
  */
@@ -88,6 +89,14 @@
     if (code >= 48 && code <= 57) { digit = String(code - 48); }
     if (code >= 96 && code <= 105) { digit = String(code - 96); }
     if (digit !== null) {
+      /* A page that asks for a number (the PIN list's roster number): the digit starts it. */
+      var entry = document.querySelector("[data-number-entry]");
+      if (entry) {
+        event.preventDefault();
+        entry.focus();
+        entry.value = entry.value + digit;
+        return;
+      }
       var item = document.querySelector('[data-key="' + digit + '"]');
       if (item) { event.preventDefault(); activate(item); }
     }

@@ -1,7 +1,7 @@
 """A learner's study clock: credited playback spends real time measured by the server
 
-Revision ID: 0007_study_clock
-Revises: 0006_progress_event_folded
+Revision ID: 0008_study_clock
+Revises: 0007_pin_failure
 Create Date: 2026-12-02 14:00:00.000000
 
 Heartbeats are merged in their own request again; what a learner may be credited is bounded
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_study_clock'
-down_revision = '0006_progress_event_folded'
+revision = '0008_study_clock'
+down_revision = '0007_pin_failure'
 branch_labels = None
 depends_on = None
 
