@@ -154,7 +154,8 @@ def csrf_from(html: str) -> str:
 
 
 def csrf_token(client, url: str = "/login") -> str:
-    return csrf_from(client.get(url).get_data(as_text=True))
+    """The CSRF token of the page at `url`, after its redirects (a member's "/" is "/me")."""
+    return csrf_from(client.get(url, follow_redirects=True).get_data(as_text=True))
 
 
 def login(client, username: str, password: str = "secret-pass"):
