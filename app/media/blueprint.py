@@ -39,7 +39,7 @@ def media_playback(media, quality: str | None = None, start: str | None = None) 
         start_at = 0.0
     if media.duration and start_at >= media.duration:
         start_at = 0.0
-    qualities = [{"label": r.label, "url": media_url(media, r.label), "current": r is chosen}
+    qualities = [{"label": r.label, "url": media_url(media, r.label), "current": r is chosen, "bitrate": r.bitrate}
                  for r in media.renditions if r.label != "audio"]
     return {
         "chosen": chosen,
