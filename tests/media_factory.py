@@ -250,3 +250,20 @@ def ffmpeg_killing_source(folder: Path) -> Path:
     path.write_bytes(bytes(data))
     source.unlink()
     return path
+
+
+def busy_phone_clip(folder: Path, duration: float = DURATION) -> Path:
+    """A 1080x1920 portrait phone recording as phones store it: coded 1920x1080 with rotation
+    metadata, and a busy picture (test pattern plus grain) whose frames compress badly, like
+    real camera footage. A white band marks the coded top edge, so a test can tell the turn."""
+    coded = folder / "busy-coded.mp4"
+    _ffmpeg(*_video_source("1920x1080", duration=duration), *_audio_source(duration),
+            "-vf", "noise=alls=40:allf=t+u,drawbox=x=0:y=0:w=iw:h=120:color=white:t=fill",
+            *H264_FAST, "-crf", "18", "-c:a", "aac", "-b:a", "64k", "-shortest", str(coded))
+    path = folder / "busy-phone.mp4"
+    if ffmpeg_major_version() >= 6:
+        _ffmpeg("-display_rotation", "90", "-i", str(coded), "-c", "copy", str(path))
+    else:
+        _ffmpeg("-i", str(coded), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(path))
+    coded.unlink()
+    return path

@@ -1,15 +1,17 @@
 """Home page by role, language switch, job status."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app.core import home as home_panels
+from app.core.assets import AssetBlueprint, add_static_version
 from app.core.jobs import get_job_or_404
 from app.org.auth_views import _safe_next
 
-bp = Blueprint("core", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/core")
+bp = AssetBlueprint("core", __name__, template_folder="templates", static_folder="static",
+                    static_url_path="/static/core")
+bp.app_url_defaults(add_static_version)  # versioned URLs for every AssetBlueprint's files
 
 
 @bp.route("/")

@@ -1,10 +1,9 @@
 """URL rules of the media area: the trainers' library and uploads, and serving files."""
-from flask import Blueprint
-
+from app.core.assets import AssetBlueprint
 from app.media import views
 
-media_bp = Blueprint("media", __name__, template_folder="templates", static_folder="static",
-                     static_url_path="/static/media")
+media_bp = AssetBlueprint("media", __name__, template_folder="templates", static_folder="static",
+                          static_url_path="/static/media")
 media_bp.add_url_rule("/media", view_func=views.library)
 media_bp.add_url_rule("/media/new", view_func=views.new)
 media_bp.add_url_rule("/media/upload", view_func=views.plain_upload, methods=["POST"])
@@ -40,7 +39,7 @@ def media_playback(media, quality: str | None = None, start: str | None = None) 
         start_at = 0.0
     if media.duration and start_at >= media.duration:
         start_at = 0.0
-    qualities = [{"label": r.label, "url": media_url(media, r.label), "current": r is chosen}
+    qualities = [{"label": r.label, "url": media_url(media, r.label), "current": r is chosen, "bitrate": r.bitrate}
                  for r in media.renditions if r.label != "audio"]
     return {
         "chosen": chosen,

@@ -15,7 +15,7 @@ from app.extensions import db
 
 @click.group("media")
 def media_group() -> None:
-    """Media files: bulk ingest."""
+    """Media files: bulk ingest, posters made again."""
 
 
 def _unit(code: str | None, course):
@@ -81,6 +81,29 @@ def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: 
         shutil.rmtree(scratch, ignore_errors=True)
     if refused:
         raise SystemExit(1)
+
+
+@media_group.command("posters")
+@click.option("--media", "media_ids", multiple=True, type=int, help="Only this media id (may be repeated).")
+@with_appcontext
+def posters_command(media_ids: tuple[int, ...]) -> None:
+    """Make the posters of transcoded videos again at display size (after an upgrade)."""
+    from app.media import services
+    from app.media.models import Media
+
+    statement = select(Media).where(Media.kind == "video").order_by(Media.id)
+    if media_ids:
+        statement = statement.where(Media.id.in_(media_ids))
+    done = 0
+    for media in db.session.scalars(statement).all():
+        if services.redo_poster(media):
+            db.session.commit()
+            done += 1
+            size = services.media_storage().size(media.poster_key)
+            click.echo(f"media {media.id}: poster {size // 1024} KB")
+        else:
+            click.echo(f"media {media.id}: skipped ({media.status}, no rendition to use)")
+    click.echo(f"{done} posters made again")
 
 
 def _run_with_retries(task, job_id: int) -> None:

@@ -19,6 +19,8 @@ import hashlib
 import logging
 import os
 import re
+import shutil
+import tempfile
 import unicodedata
 from datetime import timedelta
 from pathlib import Path
@@ -263,6 +265,35 @@ def _scratch_root() -> str:
     root = Path(current_app.config["MEDIA_ROOT"]) / ".scratch"
     root.mkdir(parents=True, exist_ok=True)
     return str(root)
+
+
+def redo_poster(media: Media) -> bool:
+    """Make the poster of a transcoded video again, as transcoding makes it now (display size,
+    under the poster budget), from its largest rendition. False when there is nothing to use."""
+    from app.media.transcode import POSTER_FILENAME, make_poster, poster_time
+
+    renditions = [r for r in media.renditions if r.label != "audio" and r.width and r.height]
+    if media.kind != "video" or media.status != MediaStatus.READY or not renditions:
+        return False
+    largest = max(renditions, key=lambda r: r.width * r.height)
+    storage = media_storage()
+    if not storage.exists(largest.key):
+        return False
+    scratch = Path(tempfile.mkdtemp(prefix="lms-poster-", dir=_scratch_root()))
+    try:
+        source = storage.path_for(largest.key)
+        if source is None:  # remote storage: a local copy for ffmpeg
+            source = scratch / "rendition.mp4"
+            with storage.open(largest.key) as remote, source.open("wb") as local:
+                shutil.copyfileobj(remote, local)
+        target = scratch / POSTER_FILENAME
+        make_poster(source, target, poster_time(media.duration or 0))
+        key = media.poster_key or f"{largest.key.rsplit('/', 1)[0]}/{POSTER_FILENAME}"
+        media.poster_key = storage.put_file(target, key)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    db.session.flush()
+    return True
 
 
 def recover_stuck_transcodes(now=None) -> list[int]:

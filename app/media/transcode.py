@@ -23,6 +23,11 @@ Choices, and why:
 - Rotation: ffmpeg rotates the decoded picture upright (autorotate is on by
   default), the ladder is computed from display size (rotation and sample aspect
   applied) and every output has square pixels and no rotation metadata.
+- Poster: the frame at poster_time(), upright, scaled to fit POSTER_BOX (what a
+  phone or the lesson page shows; a 720p JPEG weighed 187 KB, more than the rest
+  of the page), JPEG quality POSTER_QUALITY, then re-encoded at lower qualities
+  until it is under POSTER_BUDGET bytes (a busy frame at 512 kbit/s is still
+  under half a second).
 """
 from __future__ import annotations
 
@@ -49,6 +54,10 @@ KEYFRAME_SECONDS = 2
 MAX_FRAME_RATE = 30
 AUDIO_SAMPLE_RATE = 44100
 POSTER_FILENAME = "poster.jpg"
+POSTER_BOX = 640  # neither side larger, aspect kept, never enlarged
+POSTER_QUALITY = 5  # mjpeg qscale: 2 best .. 31 worst; 5 is about JPEG quality 80
+POSTER_BUDGET = 28 * 1024
+POSTER_FALLBACK_QUALITIES = (8, 12, 18, 25, 31)
 AUDIO_FILENAME = "audio.m4a"
 # A source whose short side is at least this share of a rung gets that rung at its own size
 # (a 1280x714 screen recording still gets "720p"), never larger than the source.
@@ -227,14 +236,51 @@ def build_command(source: Path | str, workdir: Path | str, probe: ProbeResult,
             top = scaled.filter_multi_output("split", 2)
             scaled = top[0]
             at = poster_time(probe.duration)
-            still = top[1].trim(start=at, end=at + 1).setpts("PTS-STARTPTS")
+            still = (top[1].trim(start=at, end=at + 1).setpts("PTS-STARTPTS")
+                     .filter("scale", **poster_scale()).filter("setsar", 1))
             outputs.append(ffmpeg.output(still, target(POSTER_FILENAME), format="image2",
-                                         **{"frames:v": 1, "q:v": 3, "update": 1}, **common))
+                                         **{"frames:v": 1, "q:v": POSTER_QUALITY, "update": 1}, **common))
         streams = [scaled] + ([audio] if audio is not None else [])
         outputs.append(ffmpeg.output(*streams, target(rendition.filename), format="mp4", movflags="+faststart",
                                      **_video_options(rendition), **(_audio_options(rendition) if audio else {}),
                                      **common))
     return [FFMPEG, *global_args, *ffmpeg.merge_outputs(*outputs).compile()[1:]]
+
+
+def poster_scale() -> dict:
+    """ffmpeg scale options: fit inside POSTER_BOX x POSTER_BOX, even sides, never enlarge."""
+    return {"w": f"min({POSTER_BOX},iw)", "h": f"min({POSTER_BOX},ih)",
+            "force_original_aspect_ratio": "decrease", "force_divisible_by": 2, "flags": "bicubic"}
+
+
+def fit_poster(poster: Path, budget: int = POSTER_BUDGET) -> None:
+    """Re-encode a poster that is over `budget` bytes at lower qualities until it fits."""
+    for quality in POSTER_FALLBACK_QUALITIES:
+        if poster.stat().st_size <= budget:
+            return
+        smaller = poster.with_name("ffmpeg-poster-smaller.jpg")
+        try:
+            subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-v", "error", "-y", "-protocol_whitelist", "file",
+                            "-i", ffmpeg_input(poster), "-frames:v", "1", "-q:v", str(quality),
+                            ffmpeg_input(smaller)],
+                           check=True, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            # A poster a little over budget is better than none: keep what there is.
+            smaller.unlink(missing_ok=True)
+            return
+        smaller.replace(poster)
+
+
+def make_poster(video: Path | str, target: Path, at: float) -> None:
+    """A poster for an already transcoded rendition (lms media posters): same size and budget."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-v", "error", "-y", "-protocol_whitelist", "file",
+                    "-ss", f"{at:g}", "-i", ffmpeg_input(video),
+                    "-vf", "scale=w='min({0},iw)':h='min({0},ih)':force_original_aspect_ratio=decrease"
+                           ":force_divisible_by=2:flags=bicubic,setsar=1".format(POSTER_BOX),
+                    "-frames:v", "1", "-q:v", str(POSTER_QUALITY), "-map_metadata", "-1", ffmpeg_input(target)],
+                   check=True, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+    fit_poster(target)
 
 
 def _video_options(rendition: Rendition) -> dict:
@@ -282,6 +328,8 @@ def run_transcode(source: Path | str, workdir: Path | str, probe: ProbeResult,
         if probe.is_video and not _is_nonempty(poster):
             poster.unlink(missing_ok=True)
             poster = None
+        elif probe.is_video:
+            fit_poster(poster)
         for leftover in workdir.iterdir():
             if leftover.name.startswith("ffmpeg-"):
                 leftover.unlink()
