@@ -52,7 +52,8 @@ class LiveServer:
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     """The test app served on 127.0.0.1 (a free port) by a threaded WSGI server."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    in_flight = _InFlight(app)
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -61,6 +62,37 @@ def live_server(app) -> Iterator[LiveServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+        # Request threads are daemons the server does not join: let the last ones (a late
+        # heartbeat of a closed page) finish before the tables are emptied under them.
+        in_flight.wait_idle(timeout=15)
+
+
+class _InFlight:
+    """Counts the requests the live server is handling (test infrastructure only)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            body = self.app(environ, start_response)
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.count == 0, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
