@@ -36,7 +36,7 @@ class TagsField(StringField):
 
 class CourseForm(FlaskForm):
     title = StringField(_l("Course title"), validators=[DataRequired(), Length(max=120)])
-    category_id = SelectField(_l("Category"), coerce=int)
+    category_id = SelectField(_l("Course category"), coerce=int)
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=4000)])
     credit_hours = StringField(_l("Credit hours"), default="1", validators=[DataRequired(), Length(max=10)])
     tags = TagsField(_l("Tags (separated by commas)"), validators=[Optional()])
