@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
@@ -14,12 +16,30 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class TagsField(StringField):
+    """Tags typed as one line: "马铃薯,晚疫病"; ASCII or Chinese commas (，、) or semicolons split; spaces around a tag are dropped.
+
+    Shows a list as "马铃薯,晚疫病" again, so saving the form unchanged keeps the tags.
+    """
+
+    SEPARATORS = re.compile(r"[,，、;；]")
+
+    def _value(self) -> str:
+        if isinstance(self.data, (list, tuple)):
+            return ",".join(self.data)
+        return self.data or ""
+
+    def process_formdata(self, valuelist) -> None:
+        text = valuelist[0] if valuelist else ""
+        self.data = [tag.strip() for tag in self.SEPARATORS.split(text or "") if tag.strip()]
+
+
 class CourseForm(FlaskForm):
     title = StringField(_l("Course title"), validators=[DataRequired(), Length(max=120)])
-    category_id = SelectField(_l("Category"), coerce=int)
+    category_id = SelectField(_l("Course category"), coerce=int)
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=4000)])
     credit_hours = StringField(_l("Credit hours"), default="1", validators=[DataRequired(), Length(max=10)])
-    tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=400)])
+    tags = TagsField(_l("Tags (separated by commas)"), validators=[Optional()])
     audience_categories = CheckboxListField(_l("Meant for (person categories)"))
     audience_cadre_roles = CheckboxListField(_l("Meant for (cadre roles)"))
     submit = SubmitField(_l("Save course"))

@@ -55,7 +55,8 @@ class Course(UnitScoped, TimestampMixin, db.Model):
     owner_unit: Mapped[Unit] = relationship()
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan")
-    tag_rows: Mapped[list[CourseTag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    tag_rows: Mapped[list[CourseTag]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                     order_by="CourseTag.position")
     audience_rows: Mapped[list[CourseAudience]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     publications: Mapped[list[CoursePublication]] = relationship(cascade="all, delete-orphan")
 
@@ -76,6 +77,7 @@ class CourseTag(db.Model):
 
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(30), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")  # order the trainer typed
 
 
 class CourseAudience(db.Model):

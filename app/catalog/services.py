@@ -73,6 +73,19 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return cleaned[:MAX_TAGS]
 
 
+def proposed_publication_unit_ids(course: Course) -> list[int]:
+    """What the publish form proposes: where the course is published now, else the unit that owns it."""
+    return [publication.unit_id for publication in course.publications] or [course.owner_unit_id]
+
+
+def _set_tags(course: Course, tags: list[str]) -> None:
+    """Keep the rows of tags still wanted, add the new ones, and number them in the typed order."""
+    rows = {row.tag: row for row in course.tag_rows}
+    course.tag_rows = [rows.get(tag) or CourseTag(tag=tag) for tag in tags]
+    for position, row in enumerate(course.tag_rows):
+        row.position = position
+
+
 def _set_audience(course: Course, categories: list[str], cadre_roles: list[str]) -> None:
     rows = [CourseAudience(kind="category", value=PersonCategory(value).value) for value in categories]
     rows += [CourseAudience(kind="cadre_role", value=CadreRole(value).value) for value in cadre_roles]
@@ -109,7 +122,7 @@ def create_course(*, title: str, category: Category, owner_unit, created_by=None
         status=CourseStatus.DRAFT.value, version=1,
         search_text=search_text_for(title, summary, tags),
     )
-    course.tag_rows = [CourseTag(tag=tag) for tag in tags]
+    course.tag_rows = [CourseTag(tag=tag, position=position) for position, tag in enumerate(tags)]
     _set_audience(course, list(audience_categories), list(audience_cadre_roles))
     db.session.add(course)
     db.session.flush()
@@ -129,8 +142,7 @@ def update_course(course: Course, *, title: str, summary: str, category: Categor
     before = (course.title, course.summary, course.category_id, course.credit_hours, course.tags,
               sorted((row.kind, row.value) for row in course.audience_rows))
     course.title, course.summary, course.category, course.credit_hours = title, summary.strip(), category, hours
-    course.tag_rows = [row for row in course.tag_rows if row.tag in tags] + [
-        CourseTag(tag=tag) for tag in tags if tag not in course.tags]
+    _set_tags(course, tags)
     _set_audience(course, list(audience_categories), list(audience_cadre_roles))
     db.session.flush()
     after = (course.title, course.summary, course.category_id, course.credit_hours, course.tags,

@@ -35,13 +35,6 @@ def _page_arg() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
-def _split_tags(text: str | None) -> list[str]:
-    # Trainers type Chinese commas as often as ASCII ones.
-    for separator in ("，", "、", ";", "；"):
-        text = (text or "").replace(separator, ",")
-    return [tag.strip() for tag in text.split(",") if tag.strip()]
-
-
 # --- learners ---------------------------------------------------------------------------------
 
 @login_required
@@ -117,7 +110,7 @@ def course_new():
             course = services.create_course(
                 title=form.title.data, slug=form.slug.data or None, summary=form.summary.data or "",
                 category=queries.get_category_or_404(form.category_id.data), owner_unit=owner,
-                created_by=current_user, credit_hours=form.credit_hours.data, tags=_split_tags(form.tags.data),
+                created_by=current_user, credit_hours=form.credit_hours.data, tags=form.tags.data or [],
                 audience_categories=form.audience_categories.data or [],
                 audience_cadre_roles=form.audience_cadre_roles.data or [])
         except services.CatalogError as error:
@@ -133,7 +126,7 @@ def _render_edit(course, status: int = 200, **forms):
     """The edit page with every form; a form that just failed is passed in to show its errors."""
     course_form = forms.get("course_form")
     if course_form is None:
-        course_form = CourseForm(formdata=None, obj=course, tags=", ".join(course.tags),
+        course_form = CourseForm(formdata=None, obj=course,
                                  audience_categories=[r.value for r in course.audience_rows if r.kind == "category"],
                                  audience_cadre_roles=[r.value for r in course.audience_rows if r.kind == "cadre_role"])
         course_form.credit_hours.data = f"{course.credit_hours.normalize():f}"  # 2, not 2.0
@@ -143,9 +136,7 @@ def _render_edit(course, status: int = 200, **forms):
     publish_form = forms.get("publish_form") or PublishForm(formdata=None)
     publish_form.unit_ids.choices = _publish_choices()
     if publish_form.unit_ids.data is None:
-        published = [p.unit_id for p in course.publications]
-        default = [current_user.scope_unit_id] if current_user.scope_unit_id else []
-        publish_form.unit_ids.data = published or default
+        publish_form.unit_ids.data = services.proposed_publication_unit_ids(course)
     return render_template(
         "catalog/course_edit.html", course=course, course_form=course_form, media_form=media_form,
         text_form=forms.get("text_form") or TextLessonForm(formdata=None),
@@ -183,7 +174,7 @@ def course_edit(course_id: int):
         changed = services.update_course(
             course, title=form.title.data, summary=form.summary.data or "",
             category=queries.get_category_or_404(form.category_id.data), credit_hours=form.credit_hours.data,
-            tags=_split_tags(form.tags.data), audience_categories=form.audience_categories.data or [],
+            tags=form.tags.data or [], audience_categories=form.audience_categories.data or [],
             audience_cadre_roles=form.audience_cadre_roles.data or [])
     except services.CatalogError as error:
         flash(str(error), "error")

@@ -14,7 +14,7 @@ from app.core.jobs import job_task, register_job_kind
 from app.extensions import db, huey
 from app.media import services
 
-register_job_kind("transcode", _l("Transcoding"))
+register_job_kind("transcode", _l("Video transcoding"))
 
 
 @job_task(retries=2, retry_delay=5)

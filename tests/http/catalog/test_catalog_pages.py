@@ -274,3 +274,124 @@ def test_home_panels(client, world, course_a):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     _login(client, "organiser_a")
     assert 'id="my-courses-panel"' in client.get("/").get_data(as_text=True)
+
+
+def _tags_input_value(html: str) -> str:
+    import re
+
+    match = re.search(r'<input[^>]*name="tags"[^>]*>', html)
+    assert match, "the edit form has a tags field"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+@pytest.mark.parametrize("typed", ["马铃薯,晚疫病", "马铃薯，晚疫病", "马铃薯、晚疫病", " 马铃薯 ， 晚疫病 ", "马铃薯；晚疫病"])
+def test_course_tags_survive_saving_the_edit_form_again(client, world, typed):
+    from app.catalog.services import ensure_builtin_categories
+
+    ensure_builtin_categories()
+    db.session.commit()
+    agri = db.session.scalar(select(Category.id).where(Category.code == "agri_tech"))
+    _login(client, "trainer")
+    html = client.get("/manage/courses/new").get_data(as_text=True)
+    response = client.post("/manage/courses/new", data={
+        "title": "马铃薯晚疫病防治", "category_id": agri, "credit_hours": "2", "tags": typed,
+        "owner_unit_id": world.township_a.id, "csrf_token": csrf_from(html)})
+    assert response.status_code == 302
+    course = db.session.scalar(select(Course).where(Course.title == "马铃薯晚疫病防治"))
+    assert course.tags == ["马铃薯", "晚疫病"]
+    edit_url = f"/manage/courses/{course.id}"
+
+    # Save the form twice exactly as the page shows it: the tags stay as typed, in that order.
+    for _ in range(2):
+        html = client.get(edit_url).get_data(as_text=True)
+        assert _tags_input_value(html) == "马铃薯,晚疫病"
+        response = client.post(edit_url, data={
+            "title": "马铃薯晚疫病防治", "category_id": agri, "credit_hours": "2",
+            "tags": _tags_input_value(html), "csrf_token": csrf_from(html)})
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert course.tags == ["马铃薯", "晚疫病"]
+
+    # Reordering and removing keep the new order.
+    html = client.get(edit_url).get_data(as_text=True)
+    client.post(edit_url, data={"title": "马铃薯晚疫病防治", "category_id": agri, "credit_hours": "2",
+                                "tags": "植保、晚疫病，马铃薯", "csrf_token": csrf_from(html)})
+    db.session.expire_all()
+    assert course.tags == ["植保", "晚疫病", "马铃薯"]
+    client.post(edit_url, data={"title": "马铃薯晚疫病防治", "category_id": agri, "credit_hours": "2",
+                                "tags": "马铃薯", "csrf_token": csrf_from(html)})
+    db.session.expire_all()
+    assert course.tags == ["马铃薯"]
+
+
+def _checked_publish_units(html: str) -> set[int]:
+    import re
+
+    return {int(value) for tag in re.findall(r'<input[^>]*name="unit_ids"[^>]*>', html)
+            if "checked" in tag for value in re.findall(r'value="(\d+)"', tag)}
+
+
+def test_publish_form_proposes_the_unit_that_owns_the_course(client, world):
+    # The trainer's scope is the whole county; the course belongs to township A.
+    course = create_course(world.township_a, "甲镇草稿课", lessons=1)
+    db.session.commit()
+    _login(client, "trainer")
+    html = client.get(f"/manage/courses/{course.id}").get_data(as_text=True)
+    assert _checked_publish_units(html) == {world.township_a.id}
+
+    # Once published, the form shows where it is published.
+    services.publish_course(course, [world.township_a, world.township_b])
+    db.session.commit()
+    html = client.get(f"/manage/courses/{course.id}").get_data(as_text=True)
+    assert _checked_publish_units(html) == {world.township_a.id, world.township_b.id}
+
+
+@pytest.fixture
+def draft_a(world):
+    course = create_course(world.township_a, "甲镇草稿：晚疫病", lessons=0)
+    create_lesson(course, title="识别病斑", body_markdown="# 病斑")
+    create_lesson(course, type="quiz", title="课后测验")
+    db.session.commit()
+    return course
+
+
+@pytest.mark.parametrize("who, status", [
+    (None, 302), ("member_a1", 404), ("terminal_a1", 404), ("secretary_a1", 404),
+    ("organiser_b", 404), ("organiser_a", 200), ("trainer", 200), ("admin", 200)])
+def test_draft_preview_access(client, world, draft_a, who, status):
+    if who:
+        _login(client, who)
+    lesson = draft_a.lessons[0]
+    for url in (f"/courses/{draft_a.id}", f"/courses/{draft_a.id}/lessons/{lesson.id}"):
+        response = client.get(url)
+        assert response.status_code == status, url
+        if status == 302:
+            assert "/login" in response.headers["Location"]
+    if status == 200:
+        html = client.get(f"/courses/{draft_a.id}").get_data(as_text=True)
+        assert "识别病斑" in html and 'id="preview-notice"' in html
+
+
+def test_course_page_is_the_trainers_workbench(client, world, draft_a):
+    _login(client, "trainer")
+    html = client.get(f"/manage/courses/{draft_a.id}").get_data(as_text=True)
+    quiz_lesson = draft_a.lessons[1]
+    assert f'href="/media/new?course={draft_a.id}"' in html
+    assert f'href="/courses/{draft_a.id}"' in html and 'id="preview-as-learner"' in html
+    setup = f'/quiz/courses/{draft_a.id}/new?lesson={quiz_lesson.id}'
+    assert setup in html
+    # The quiz set up through that link shows as its settings link afterwards.
+    form_html = client.get(setup).get_data(as_text=True)
+    assert client.get(setup).status_code == 200
+    from app.quiz.queries import get_quiz_of_lesson
+    response = client.post(setup, data={"title": "课后测验", "pass_mark": "60", "max_attempts": "",
+                                        "score_policy": "best", "csrf_token": csrf_from(form_html)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    quiz = get_quiz_of_lesson(quiz_lesson.id)
+    assert quiz is not None and float(quiz.pass_mark) == 60
+    html = client.get(f"/manage/courses/{draft_a.id}").get_data(as_text=True)
+    assert f"/quiz/manage/{quiz.id}" in html and setup not in html
+    # The upload page knows the course the media is for.
+    upload = client.get(f"/media/new?course={draft_a.id}")
+    assert upload.status_code == 200 and draft_a.title in upload.get_data(as_text=True)
