@@ -65,7 +65,6 @@ def load_settings(overrides: dict | None = None) -> dict:
         "RECORDS_FEED_URL": _env("LMS_RECORDS_FEED_URL"),
         "RECORDS_FEED_TOKEN": _env("LMS_RECORDS_FEED_TOKEN"),
         "RECORDS_PRORATE": _env("LMS_RECORDS_PRORATE", "monthly"),
-        "RECORDS_PRORATE_SINCE": _env("LMS_RECORDS_PRORATE_SINCE"),  # ISO date of the initial roster load
         "PACKAGE_MAX_BYTES": _env_int("LMS_PACKAGE_MAX_BYTES", 2 * 1024 * 1024 * 1024),
         # Media: the resumable upload accepts files up to MEDIA_MAX_UPLOAD_BYTES in chunks of at
         # most UPLOAD_CHUNK_BYTES; the plain form (no JavaScript) only up to MEDIA_FORM_UPLOAD_BYTES.

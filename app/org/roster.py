@@ -47,7 +47,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("education", "文化程度", aliases=("学历",)),
     Column("prosperity_leader", "致富带头人", aliases=("是否致富带头人",)),
     Column("post", "设岗定责", aliases=("岗位", "设岗", "无职党员设岗定责")),
+    Column("joined_party_on", "入党日期", aliases=("入党时间", "入党年月")),
+    Column("transferred_in_on", "转入日期", aliases=("转入时间", "组织关系转入日期", "转入本支部日期")),
 )
+DATE_COLUMNS = ("joined_party_on", "transferred_in_on")
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
 # Rows whose name starts with this are the template's example and are skipped.
@@ -107,6 +110,8 @@ ROW_REASONS = {
     "unknown_education": _l("Unknown education %(value)s. Use one of: %(choices)s."),
     "unknown_post": _l("Unknown post %(value)s. Use one of: %(choices)s."),
     "bad_yes_no": _l("Write 是 or 否 here, not %(value)s."),
+    "bad_date": _l("%(value)s is not a date. Write it as 2026-03-15."),
+    "future_date": _l("The date %(value)s lies in the future."),
 }
 
 
@@ -160,6 +165,8 @@ class RosterRow:
     education: str | None = None
     is_prosperity_leader: bool | None = None
     post: str | None = None
+    joined_party_on: date | None = None
+    transferred_in_on: date | None = None
 
 
 @dataclass
@@ -270,7 +277,7 @@ def _xlsx_cell(value) -> Cell:
             return Cell(str(int(value)), numeric=True)
         return Cell(repr(value), numeric=True)
     if isinstance(value, datetime | date):
-        return Cell(f"{value.year:04d}", numeric=True)  # only the birth column holds dates
+        return Cell(value.strftime("%Y-%m-%d"))  # a year is read from it in the birth column
     return Cell(str(value))
 
 
@@ -506,13 +513,25 @@ class _RowValidator:
             if post is None:
                 error("post", "unknown_post", value=raw_post, choices=_choices(Post))
 
+        dates = {}
+        for key in DATE_COLUMNS:
+            raw_date = text(key)
+            if key not in self.present or raw_date in EMPTY_WORDS:
+                dates[key] = None
+                continue
+            dates[key] = _parse_date(raw_date)
+            if dates[key] is None:
+                error(key, "bad_date", value=raw_date)
+            elif dates[key] > date.today():
+                error(key, "future_date", value=raw_date)
+
         if errors:
             self.roster.errors.extend(errors)
             return
         self.roster.rows.append(RosterRow(
             row=number, name=name, id_number=id_info.number, unit_id=unit_id, branch_code=branch_code,
             category=category, gender=id_info.gender, birth_year=id_info.birth_date.year, phone=phone,
-            cadre_roles=cadre_roles, education=education, is_prosperity_leader=leader, post=post,
+            cadre_roles=cadre_roles, education=education, is_prosperity_leader=leader, post=post, **dates,
         ))
 
 
@@ -548,6 +567,22 @@ def _parse_year(raw: str) -> int | None:
     return year if 1900 <= year <= date.today().year else None
 
 
+def _parse_date(raw: str) -> date | None:
+    """2026-03-15, 2026/3/15, 2026.3.15, 20260315, 2026年3月15日; a month alone (2026-03) is its first day."""
+    text = unicodedata.normalize("NFKC", raw).replace(" ", "")
+    match = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?", text)
+             or re.fullmatch(r"(\d{4})(\d{2})(\d{2})?", text))
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+    if year < 1900:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _normalise_phone(raw: str) -> str | None:
     phone = re.sub(r"[\s\-－()（）]", "", unicodedata.normalize("NFKC", raw))
     phone = re.sub(r"^(\+?86)(?=1\d{10}$)", "", phone)
@@ -572,6 +607,7 @@ def build_template(example_branch_code: str = "") -> bytes:
     sheet.append([
         f"{EXAMPLE_NAME_PREFIX}张三", "男", 1975, "13800000000", make_id_number("150121", date(1975, 6, 1), 11),
         example_branch_code or "150121101001", "正式党员", "村干部、后备干部", "高中", "否", "政策宣传岗",
+        "1998-07-01", "",
     ])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
@@ -607,6 +643,8 @@ def build_template(example_branch_code: str = "") -> bytes:
         ["性别和出生年份可以不填，系统从身份证号中读取。"],
         ["干部职务可填多个，用顿号“、”或逗号分隔：" + _choices(CadreRole)],
         ["人员类别：" + _choices(PersonCategory)],
+        ["入党日期、转入日期按 2026-03-15 的格式填写，可以不填。当年入党或当年转入本支部的人员，"
+         "年度学时要求按入党或转入当月起剩余的月份折算；两项都不填的人员按全年要求计算。"],
     ):
         notes.append(line)
     notes.column_dimensions["A"].width = 90

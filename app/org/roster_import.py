@@ -31,7 +31,8 @@ REPORT_ERRORS = 1000
 # Person columns an import may set; optional ones only when the file has the column.
 ALWAYS_SET = ("name", "unit_id", "category", "gender", "birth_year")
 OPTIONAL_COLUMNS = {"phone": "phone", "education": "education",
-                    "prosperity_leader": "is_prosperity_leader", "post": "post"}
+                    "prosperity_leader": "is_prosperity_leader", "post": "post",
+                    "joined_party_on": "joined_party_on", "transferred_in_on": "transferred_in_on"}
 
 
 class Status:
@@ -179,7 +180,8 @@ def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
 
 
 _PERSON_COLUMNS = (Person.id, Person.id_number, Person.unit_id, Person.name, Person.gender, Person.birth_year,
-                   Person.phone, Person.category, Person.education, Person.is_prosperity_leader, Person.post)
+                   Person.phone, Person.category, Person.education, Person.is_prosperity_leader, Person.post,
+                   Person.joined_party_on, Person.transferred_in_on)
 
 
 def _existing_people(id_numbers: Iterable[str]) -> dict[str, dict]:
@@ -282,7 +284,8 @@ def write_checked(roster: Roster, report: ImportReport, existing: dict[str, dict
         _move_member_accounts(updates, existing)
 
     if new:
-        defaults = {"phone": None, "education": None, "is_prosperity_leader": False, "post": None}
+        defaults = {"phone": None, "education": None, "is_prosperity_leader": False, "post": None,
+                    "joined_party_on": None, "transferred_in_on": None}
         inserted = db.session.execute(
             insert(Person).returning(Person.id, Person.id_number),
             [{**defaults, "id_number": o.row.id_number, **_new_values(o.row, columns)} for o in new],

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DejaVu Sans"]
 # matplotlib is not thread-safe, and warnings.catch_warnings swaps process-wide state: one chart at a time.
 _RENDER_LOCK = threading.Lock()
-COLOURS = {"done": "#1b5e20", "on_track": "#0b4fa3", "behind": "#b3261e"}
+COLOURS = {"done": "#1b5e20", "on_track": "#0b4fa3", "behind": "#b3261e", "not_required": "#9e9e9e"}
 
 
 def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dict[str, str], title: str) -> bytes:

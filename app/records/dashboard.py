@@ -27,10 +27,12 @@ class Standing(StrEnum):
     DONE = "done"
     ON_TRACK = "on_track"
     BEHIND = "behind"
+    NOT_REQUIRED = "not_required"  # a target of zero: nothing to be done, so never "done" either
 
     @property
     def label(self):
-        return {"done": _l("Done"), "on_track": _l("On track"), "behind": _l("Behind")}[self.value]
+        return {"done": _l("Done"), "on_track": _l("On track"), "behind": _l("Behind"),
+                "not_required": _l("Not required")}[self.value]
 
 
 @dataclass
@@ -63,6 +65,7 @@ class UnitRow:
     done: int = 0
     on_track: int = 0
     behind: int = 0
+    not_required: int = 0
     hours: Decimal = ZERO
     target: Decimal = ZERO
     required_courses: int = 0
@@ -113,16 +116,26 @@ def elapsed_share(year: int, deadline: date, today: date) -> Decimal:
     return Decimal((today - start).days + 1) / Decimal((deadline - start).days + 1)
 
 
-def standing_of(hours: Decimal, target: Decimal, share: Decimal) -> Standing:
+def standing_of(hours: Decimal, target: Decimal, share: Decimal, *, open_makeups: int = 0,
+                courses_left: int = 0, past_deadline: bool = False) -> Standing:
+    """Done only with the target reached, no make-up open and every required course completed.
+
+    A zero target is "not required" whatever the hours. Someone whose hours are in but who still
+    owes a make-up or a course is on track until the deadline and behind after it.
+    """
+    if target <= 0:
+        return Standing.NOT_REQUIRED
     if hours >= target:
-        return Standing.DONE
+        if not open_makeups and courses_left <= 0:
+            return Standing.DONE
+        return Standing.BEHIND if past_deadline else Standing.ON_TRACK
     return Standing.ON_TRACK if hours >= (target * share) else Standing.BEHIND
 
 
 def person_rows(account: Account, unit: Unit, year: int, *, category: str | None = None,
                 cadre_role: str | None = None, today: date | None = None) -> list[PersonRow]:
-    from app.study.models.session import MakeUp, MakeUpStatus
-    from app.study.progress import local_day, local_zone
+    from app.study.progress import local_zone
+    from app.study.session_queries import open_make_up_counts
 
     today = today or datetime.now(local_zone()).date()
     people = people_in_unit(account, unit)
@@ -132,7 +145,8 @@ def person_rows(account: Account, unit: Unit, year: int, *, category: str | None
         people = people.where(Person.id.in_(select(PersonCadreRole.person_id).where(PersonCadreRole.role == cadre_role)))
     person_ids = people.with_only_columns(Person.id)
     rows = db.session.execute(people.with_only_columns(
-        Person.id, Person.name, Person.phone, Person.unit_id, Person.category, Person.created_at, Unit.path)
+        Person.id, Person.name, Person.phone, Person.unit_id, Person.category, Person.joined_party_on,
+        Person.transferred_in_on, Unit.path)
         .join(Unit, Unit.id == Person.unit_id).order_by(Unit.path, Person.name, Person.id)).all()
     if not rows:
         return []
@@ -157,8 +171,7 @@ def person_rows(account: Account, unit: Unit, year: int, *, category: str | None
                 DevelopmentEntry.year == year, DevelopmentEntry.kind == EntryKind.COURSE_COMPLETED.value,
                 DevelopmentEntry.person_id.in_(person_ids)).distinct()):
         completed.setdefault(person_id, set()).add(course_id)
-    makeups = dict(db.session.execute(select(MakeUp.person_id, func.count()).where(
-        MakeUp.status == MakeUpStatus.OPEN.value, MakeUp.person_id.in_(person_ids)).group_by(MakeUp.person_id)).all())
+    makeups = open_make_up_counts(person_ids)
     appraisals = {}
     for person_id, grade in db.session.execute(select(DevelopmentEntry.person_id, DevelopmentEntry.status).where(
             DevelopmentEntry.year == year, DevelopmentEntry.kind == EntryKind.APPRAISAL.value,
@@ -169,14 +182,12 @@ def person_rows(account: Account, unit: Unit, year: int, *, category: str | None
     year_plans = plans.plans_for_year(year)
     terms_by_unit: dict[int, plans.PlanTerms] = {}
     result = []
-    for person_id, name, phone, unit_id, person_category, created_at, path in rows:
+    for person_id, name, phone, unit_id, person_category, joined_party_on, transferred_in_on, path in rows:
         terms = terms_by_unit.get(unit_id)
         if terms is None:
             terms = terms_by_unit[unit_id] = plans.terms_for_unit(db.session.get(Unit, unit_id), year, year_plans)
-        # Only someone added this year (or later) can be pro-rated; skip the time-zone work for the rest.
-        joined_on = local_day(created_at) if created_at is not None and created_at.year >= year else None
-        target = plans.prorate(plans.full_year_target(terms, person_category, roles.get(person_id, ())), year,
-                               joined_on)
+        target = plans.target_for(terms, person_category, roles.get(person_id, ()), joined_party_on,
+                                  transferred_in_on)
         hours, expected, attended = totals.get(person_id, (ZERO, 0, 0))
         done_courses = completed.get(person_id, set())
         row = PersonRow(person_id, name, phone, unit_id, path, person_category, hours=hours.quantize(Decimal("0.01")),
@@ -184,9 +195,10 @@ def person_rows(account: Account, unit: Unit, year: int, *, category: str | None
                         completed_required=len(done_courses & set(terms.course_ids)),
                         sessions_expected=expected, sessions_attended=attended,
                         open_makeups=makeups.get(person_id, 0), appraisal=appraisals.get(person_id, ""))
-        row.standing = standing_of(row.hours, target, elapsed_share(year, terms.effective_deadline, today))
-        if row.standing == Standing.DONE and row.completed_required < row.required_courses:
-            row.standing = Standing.ON_TRACK if today <= terms.effective_deadline else Standing.BEHIND
+        row.standing = standing_of(row.hours, target, elapsed_share(year, terms.effective_deadline, today),
+                                   open_makeups=row.open_makeups,
+                                   courses_left=row.required_courses - row.completed_required,
+                                   past_deadline=today > terms.effective_deadline)
         result.append(row)
     return result
 

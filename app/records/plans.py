@@ -62,7 +62,15 @@ def terms_for_unit(unit: Unit, year: int, plans_by_unit: dict[int, TrainingPlan]
             return PlanTerms(year=year, member_hours=Decimal(plan.member_hours), cadre_hours=Decimal(plan.cadre_hours),
                              other_hours=Decimal(plan.other_hours), deadline=plan.deadline,
                              course_ids=plan.course_ids, plan=plan)
-    return PlanTerms(year=year)
+    return default_terms(year)
+
+
+def default_terms(year: int) -> PlanTerms:
+    """Without a stored plan: the regulation's hours, as LMS_REQUIRED_HOURS_MEMBER/_CADRE set them."""
+    from app.study.rules import setting
+
+    return PlanTerms(year=year, member_hours=Decimal(setting("LMS_REQUIRED_HOURS_MEMBER")),
+                     cadre_hours=Decimal(setting("LMS_REQUIRED_HOURS_CADRE")))
 
 
 def plans_for_year(year: int) -> dict[int, TrainingPlan]:
@@ -77,38 +85,45 @@ def full_year_target(terms: PlanTerms, category: str, cadre_roles: set[str]) -> 
     return terms.other_hours
 
 
-def prorate(hours: Decimal, year: int, joined_on: date | None) -> Decimal:
+def joined_on(joined_party_on: date | None, transferred_in_on: date | None) -> date | None:
+    """The day the person came under the branch's requirement, from the roster's two dates.
+
+    The later of 入党日期 and 转入日期: someone who joined the party years ago and transferred
+    in this March owes this year's share from March. None when the roster gives neither.
+    """
+    dates = [day for day in (joined_party_on, transferred_in_on) if day is not None]
+    return max(dates) if dates else None
+
+
+def prorate(hours: Decimal, year: int, joined: date | None) -> Decimal:
     """A person who joined during the year owes the share of the months left (joining month counts).
 
-    The joining date is the day the person was added to the system (the roster has no party
-    joining date); set RECORDS_PRORATE_SINCE to the initial roster load so it is not mistaken
-    for joining.
+    `joined` is the roster's date (see joined_on); without one, or before the year, the full
+    year's hours apply. LMS_RECORDS_PRORATE=none turns pro-rating off.
     """
     rule = current_app.config.get("RECORDS_PRORATE", "monthly")
-    if rule == "none" or joined_on is None or joined_on.year < year or joined_on <= _prorate_since():
+    if rule == "none" or joined is None or joined.year < year:
         return hours
-    if joined_on.year > year:
+    if joined.year > year:
         return Decimal("0")
-    months = 12 - joined_on.month + 1
+    months = 12 - joined.month + 1
     # Rounded up to the half hour, so a target is never a fraction nobody can read.
     share = hours * months / 12
     return (share * 2).quantize(Decimal("1"), rounding="ROUND_CEILING") / 2
 
 
-def _prorate_since() -> date:
-    """People recorded on or before this date count as members from before it (the first roster load)."""
-    value = current_app.config.get("RECORDS_PRORATE_SINCE")
-    if not value:
-        return date.min
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def target_for(terms: PlanTerms, category: str, cadre_roles, joined_party_on: date | None,
+               transferred_in_on: date | None) -> Decimal:
+    """The yearly target from plain values (the dashboard's batch path); target_hours wraps it."""
+    base = full_year_target(terms, category, set(cadre_roles))
+    return prorate(base, terms.year, joined_on(joined_party_on, transferred_in_on))
 
 
 def target_hours(person: Person, year: int, terms: PlanTerms | None = None) -> Decimal:
-    from app.study.progress import local_day
-
+    """The hours the person must reach in the year: what the dashboard and the person's own page show."""
     terms = terms or terms_for_unit(person.unit, year)
-    base = full_year_target(terms, person.category, {role.value for role in person.cadre_roles})
-    return prorate(base, year, local_day(person.created_at) if person.created_at else None)
+    return target_for(terms, person.category, {role.value for role in person.cadre_roles},
+                      person.joined_party_on, person.transferred_in_on)
 
 
 def save_plan(unit: Unit, year: int, *, by: Account, member_hours: Decimal, cadre_hours: Decimal,

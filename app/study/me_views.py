@@ -17,6 +17,18 @@ me_bp = Blueprint("me", __name__, template_folder="templates", static_folder="st
                   static_url_path="/static/study")
 
 
+def _hours_of(account, year: int | None = None):
+    """The hours summary with the yearly target the dashboard shows (app.records.plans.target_hours)."""
+    from dataclasses import replace
+
+    from app.records.plans import target_hours
+
+    summary = progress_queries.hours_summary(account, year)
+    if account.person is None:
+        return summary
+    return replace(summary, required=target_hours(account.person, summary.year))
+
+
 def _sessions_of(person_id: int | None) -> dict:
     """Upcoming sessions and make-ups, when the sessions area is installed."""
     if person_id is None:
@@ -32,7 +44,7 @@ def _sessions_of(person_id: int | None) -> dict:
 @me_bp.route("/me")
 @login_required
 def index():
-    return render_template("study/me_index.html", hours=progress_queries.hours_summary(current_user),
+    return render_template("study/me_index.html", hours=_hours_of(current_user),
                            resume=progress_queries.list_resume_points(current_user),
                            courses=progress_queries.list_my_courses(current_user),
                            sessions=_sessions_of(current_user.person_id))
@@ -51,7 +63,7 @@ def hours():
     year = request.args.get("year", type=int)
     if year is not None and not 2000 <= year <= 2100:
         abort(404)
-    return render_template("study/me_hours.html", hours=progress_queries.hours_summary(current_user, year))
+    return render_template("study/me_hours.html", hours=_hours_of(current_user, year))
 
 
 def _json_error(status: int, code: str, message: str, details=None):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import CourseStatus
@@ -182,6 +182,13 @@ def list_make_ups_for_person(person_id: int, include_done: bool = True) -> list[
     if not include_done:
         statement = statement.where(MakeUp.status == MakeUpStatus.OPEN)
     return list(db.session.scalars(statement.order_by(MakeUp.status.desc(), MakeUp.due_on, MakeUp.id)))
+
+
+def open_make_up_counts(person_ids) -> dict[int, int]:
+    """Open make-ups per person, for the people `person_ids` (a list or a select of ids) names."""
+    return dict(db.session.execute(select(MakeUp.person_id, func.count()).where(
+        MakeUp.status == MakeUpStatus.OPEN.value, MakeUp.person_id.in_(person_ids))
+        .group_by(MakeUp.person_id)).all())
 
 
 def find_people_to_invite(account: Account, session: StudySession, text: str, limit: int = 20) -> list[Person]:

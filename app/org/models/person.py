@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.model_base import TimestampMixin
@@ -29,6 +31,9 @@ class Person(UnitScoped, TimestampMixin, db.Model):
     education: Mapped[str | None] = mapped_column(String(20))
     is_prosperity_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     post: Mapped[str | None] = mapped_column(String(30))
+    # From the roster (入党日期, 转入日期): a date in a year makes the person a mid-year joiner then.
+    joined_party_on: Mapped[date | None] = mapped_column(Date)
+    transferred_in_on: Mapped[date | None] = mapped_column(Date)
 
     unit: Mapped[Unit] = relationship()
     cadre_role_rows: Mapped[list[PersonCadreRole]] = relationship(

@@ -176,3 +176,45 @@ def test_spreadsheet_formulas_are_not_run(client, filed):
     from app.records.presenter import spreadsheet_text
 
     assert spreadsheet_text("=HYPERLINK(1)") == "'=HYPERLINK(1)" and spreadsheet_text("庭院") == "庭院"
+
+
+def _people_cells(page: str) -> dict[str, list[str]]:
+    """The branch dashboard's person table: name -> the row's cell texts."""
+    import re
+
+    table = page.split('id="people-table"')[1].split("</table>")[0]
+    rows = {}
+    for row in re.findall(r"<tr class=\"standing-[a-z_]+\">(.*?)</tr>", table, re.S):
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        rows[cells[0]] = cells
+    return rows
+
+
+def test_targets_by_roster_date_and_standings_on_the_dashboard_and_me(client, world):
+    """Rows made today owe the full year; a July joiner owes half; /me shows the dashboard's target."""
+    from datetime import date
+
+    from app.org.choices import CadreRole, PersonCategory
+    from tests.unit.records.records_data import closed_session
+
+    year = _year()
+    world.person_a1.joined_party_on = date(year, 7, 1)
+    create_person(world.branch_a1, "王书记", cadre_roles=[CadreRole.BRANCH_SECRETARY])
+    create_person(world.branch_a1, "赵村民", category=PersonCategory.NON_MEMBER)
+    _session, people = closed_session(world, members=2)  # 成员2 is absent: an open make-up
+    complete_course(people[2], create_course(world.township_a, "大课", lessons=1, credit_hours="40"))
+    db.session.commit()
+
+    login(client, "org-a")
+    rows = _people_cells(client.get(f"/records/units/{world.branch_a1.id}").get_data(as_text=True))
+    # Columns: name, standing, hours, required hours, courses, attendance, open make-ups, phone.
+    assert rows["王书记"][3] == "56.0" and rows["成员1"][3] == "32.0"
+    assert rows["张甲一"][3] == "16.0"
+    assert rows["赵村民"][1] == "不要求" and rows["赵村民"][3] == "0.0"
+    assert rows["成员2"][2] == "40.0" and rows["成员2"][6] == "1" and rows["成员2"][1] != "已完成"
+    assert all(cells[1] != "已完成" for cells in rows.values())
+
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
+    login(client, "member-a1")
+    for url in ("/me", "/me/hours"):
+        assert '<span id="hours-required">16</span>' in client.get(url).get_data(as_text=True)

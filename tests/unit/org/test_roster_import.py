@@ -130,6 +130,32 @@ def test_absent_columns_keep_existing_values(world, tmp_path):
     assert person.category == "probationary"
 
 
+def test_import_stores_joining_and_transfer_dates_and_a_file_without_them_keeps_them(world, tmp_path):
+    from datetime import date
+
+    from tests.unit.org.test_roster_parse import DATED_HEADERS, HEADERS
+
+    admin = world.accounts["admin"]
+    rows = [roster_row(300, joined_party_on="2026-03-15"), roster_row(301, transferred_in_on="2025年9月1日")]
+    report = roster_import.import_roster(write(tmp_path, xlsx_bytes(rows, headers=DATED_HEADERS)), account=admin)
+    db.session.commit()
+    assert report.created == 2
+    first, second = person_by_id_number(person_id(300)), person_by_id_number(person_id(301))
+    assert (first.joined_party_on, first.transferred_in_on) == (date(2026, 3, 15), None)
+    assert (second.joined_party_on, second.transferred_in_on) == (None, date(2025, 9, 1))
+    # The same people from a file without the two columns: the dates stay.
+    report = roster_import.import_roster(write(tmp_path, xlsx_bytes(rows, headers=HEADERS), "again.xlsx"),
+                                         account=admin)
+    db.session.commit()
+    assert report.unchanged == 2 and person_by_id_number(person_id(300)).joined_party_on == date(2026, 3, 15)
+    # A corrected date updates the person.
+    rows[0] = roster_row(300, joined_party_on="2026-04-01")
+    report = roster_import.import_roster(write(tmp_path, xlsx_bytes(rows, headers=DATED_HEADERS), "fix.xlsx"),
+                                         account=admin)
+    db.session.commit()
+    assert report.updated == 1 and person_by_id_number(person_id(300)).joined_party_on == date(2026, 4, 1)
+
+
 def test_member_account_follows_the_person_to_the_new_branch(world, tmp_path):
     a1 = world.person_a1
     rows = [roster_row(101, id_number=a1.id_number, name=a1.name, phone=a1.phone, branch_code="TA2", education="")]

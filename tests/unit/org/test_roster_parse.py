@@ -31,6 +31,7 @@ def roster_row(sequence: int, **overrides) -> list:
         "name": f"王{sequence}", "gender": "", "birth_year": "", "phone": f"139{sequence:08d}",
         "id_number": person_id(sequence), "branch_code": "TA1", "category": "正式党员",
         "cadre_roles": "", "education": "初中", "prosperity_leader": "否", "post": "",
+        "joined_party_on": "", "transferred_in_on": "",
     }
     values.update(overrides)
     return [values[column.key] for column in COLUMNS]
@@ -135,9 +136,49 @@ def test_template_has_headers_example_and_category_list_and_parses_back():
     sheet = workbook.worksheets[0]
     assert [cell.value for cell in sheet[1]][:7] == ["姓名*", "性别", "出生年份", "手机号", "身份证号*", "所在支部编码*", "人员类别*"]
     assert any("正式党员" in (validation.formula1 or "") for validation in sheet.data_validations.dataValidation)
+    assert [cell.value for cell in sheet[1]][-2:] == ["入党日期", "转入日期"]
     with pytest.raises(RosterFileError) as refused:  # only the example row: nothing to import
         parse(build_template("TA1"))
     assert refused.value.reason == "no_rows"
+
+
+DATED_HEADERS = HEADERS + ["入党日期", "转入日期"]
+
+
+def test_joining_and_transfer_dates_are_read_in_the_ways_people_write_them():
+    rows = [roster_row(1, joined_party_on="2026-03-15", transferred_in_on=""),
+            roster_row(2, joined_party_on="1998/7/1", transferred_in_on="2026年10月8日"),
+            roster_row(3, joined_party_on="2026.6", transferred_in_on="无"),
+            roster_row(4, joined_party_on="20010701", transferred_in_on="2026年5月")]
+    for data in (csv_bytes(rows, headers=DATED_HEADERS), xlsx_bytes(rows, headers=DATED_HEADERS)):
+        roster = parse(data)
+        assert roster.errors == []
+        assert [(row.joined_party_on, row.transferred_in_on) for row in roster.rows] == [
+            (date(2026, 3, 15), None), (date(1998, 7, 1), date(2026, 10, 8)), (date(2026, 6, 1), None),
+            (date(2001, 7, 1), date(2026, 5, 1))]
+
+
+def test_date_cells_of_excel_are_dates_and_birth_dates_still_give_the_year():
+    rows = [roster_row(1, birth_year=date(1980, 5, 17), joined_party_on=date(2026, 4, 2))]
+    roster = parse(xlsx_bytes(rows, headers=DATED_HEADERS))
+    assert roster.errors == []
+    assert roster.rows[0].joined_party_on == date(2026, 4, 2) and roster.rows[0].birth_year == 1980
+
+
+def test_files_without_the_date_columns_give_no_dates():
+    roster = parse(xlsx_bytes([roster_row(1)]))
+    assert roster.errors == [] and roster.rows[0].joined_party_on is None and roster.rows[0].transferred_in_on is None
+
+
+@pytest.mark.parametrize("value,reason", [
+    ("去年", "bad_date"), ("2026-02-30", "bad_date"), ("2026-13", "bad_date"), ("1850-01-01", "bad_date"),
+    ((date.today() + timedelta(days=40)).isoformat(), "future_date"),
+])
+def test_impossible_joining_dates_are_refused_with_the_column_named(app, value, reason):
+    roster = parse(csv_bytes([roster_row(1, transferred_in_on=value)], headers=DATED_HEADERS))
+    assert reasons(roster) == [(2, "转入日期", reason)] and roster.rows == []
+    with force_locale("zh_CN"):
+        assert "日期" in roster.errors[0].message
 
 
 # --- row errors -------------------------------------------------------------------

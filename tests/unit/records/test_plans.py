@@ -49,30 +49,47 @@ def test_plan_refuses_a_deadline_outside_its_year(world):
                         cadre_hours=Decimal("56"), deadline=date(2027, 1, 31))
 
 
-@pytest.mark.parametrize("joined, expected", [
-    (datetime(2025, 12, 31, tzinfo=timezone.utc), Decimal("32")),  # joined before the year: full target
-    (datetime(2026, 1, 10, tzinfo=timezone.utc), Decimal("32")),
-    (datetime(2026, 7, 1, tzinfo=timezone.utc), Decimal("16")),  # July-December: 6 of 12 months
-    (datetime(2026, 10, 15, tzinfo=timezone.utc), Decimal("8")),
-    (datetime(2026, 12, 20, tzinfo=timezone.utc), Decimal("3")),  # 32 / 12 = 2.67, rounded up to the half hour
-    (datetime(2027, 2, 1, tzinfo=timezone.utc), Decimal("0")),  # not yet a member that year
+@pytest.mark.parametrize("joined_party_on, transferred_in_on, expected", [
+    (None, None, Decimal("32")),  # the roster gives no date: the full year's target
+    (date(2025, 12, 31), None, Decimal("32")),  # joined before the year: full target
+    (date(2026, 1, 10), None, Decimal("32")),
+    (date(2026, 7, 1), None, Decimal("16")),  # July-December: 6 of 12 months
+    (None, date(2026, 10, 15), Decimal("8")),  # transferred in this October
+    (date(2026, 12, 20), None, Decimal("3")),  # 32 / 12 = 2.67, rounded up to the half hour
+    (date(2027, 2, 1), None, Decimal("0")),  # not yet a member that year
+    (date(2001, 7, 1), date(2026, 7, 1), Decimal("16")),  # an old member who moved here in July
+    (date(2026, 4, 1), date(2019, 3, 1), Decimal("24")),  # the later date counts: April-December, 9 months
 ])
-def test_mid_year_joins_get_a_pro_rated_target(world, joined, expected):
-    person = create_person(world.branch_a1, "新党员")
-    person.created_at = joined
-    db.session.flush()
+def test_mid_year_joins_by_the_rosters_dates_get_a_pro_rated_target(world, joined_party_on, transferred_in_on,
+                                                                    expected):
+    person = create_person(world.branch_a1, "新党员", joined_party_on=joined_party_on,
+                           transferred_in_on=transferred_in_on)
     assert plans.target_hours(person, 2026) == expected
 
 
+@pytest.mark.parametrize("created_at", [
+    datetime(2026, 7, 1, tzinfo=timezone.utc), datetime(2026, 12, 20, tzinfo=timezone.utc)])
+def test_the_day_a_person_was_added_does_not_make_a_mid_year_joiner(world, created_at):
+    """`lms demo` or the first roster load creates everyone today: they still owe the full year."""
+    member = create_person(world.branch_a1, "老党员")
+    secretary = create_person(world.branch_a1, "老书记", cadre_roles=[CadreRole.BRANCH_SECRETARY])
+    for person in (member, secretary):
+        person.created_at = created_at
+    db.session.flush()
+    assert plans.target_hours(member, 2026) == Decimal("32")
+    assert plans.target_hours(secretary, 2026) == Decimal("56")
+
+
 def test_pro_rating_can_be_switched_off(world, app):
-    person = create_person(world.branch_a1, "新党员")
-    person.created_at = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    person = create_person(world.branch_a1, "新党员", joined_party_on=date(2026, 7, 1))
     app.config["RECORDS_PRORATE"] = "none"
     assert plans.target_hours(person, 2026) == Decimal("32")
 
 
-def test_people_of_the_initial_roster_load_are_not_new_joiners(world, app):
-    person = create_person(world.branch_a1, "老党员")
-    person.created_at = datetime(2026, 7, 1, tzinfo=timezone.utc)
-    app.config["RECORDS_PRORATE_SINCE"] = "2026-07-15"
-    assert plans.target_hours(person, 2026) == Decimal("32")
+def test_without_a_plan_the_configured_requirement_applies(world, app):
+    member = create_person(world.branch_a1, "党员")
+    secretary = create_person(world.branch_a1, "书记", cadre_roles=[CadreRole.BRANCH_SECRETARY])
+    app.config["LMS_REQUIRED_HOURS_MEMBER"] = "40"
+    app.config["LMS_REQUIRED_HOURS_CADRE"] = "60"
+    assert plans.target_hours(member, 2026) == Decimal("40")
+    assert plans.target_hours(secretary, 2026) == Decimal("60")
