@@ -2,18 +2,15 @@
 reaches the server, with nothing lost, when the link returns."""
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.media.models import Media, MediaStatus, Rendition
 from app.study import progress
 from tests.factories import create_course, create_lesson
-from tests.media_factory import plain_clip
+from tests.browser.playable import playable_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,17 +20,7 @@ CLIP_SECONDS = 6
 def _video_lesson(app, world, tmp_path):
     from app.catalog import services as catalog_services
 
-    clip = plain_clip(tmp_path, "lesson.mp4", size="320x180", duration=CLIP_SECONDS)
-    media = Media(kind="video", status=MediaStatus.READY, original_name="晚疫病.mp4", mime="video/mp4",
-                  duration=float(CLIP_SECONDS), owner_unit_id=world.township_a.id, width=320, height=180)
-    db.session.add(media)
-    db.session.flush()
-    key = f"renditions/{media.id}/360p.mp4"
-    target = os.path.join(app.config["MEDIA_ROOT"], key)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    shutil.copy(clip, target)
-    db.session.add(Rendition(media_id=media.id, label="360p", width=320, height=180, key=key,
-                             size=os.path.getsize(target), mime="video/mp4"))
+    media = playable_video(app, world.township_a, tmp_path, CLIP_SECONDS)
     course = create_course(world.township_a, "马铃薯晚疫病防治", lessons=0)
     lesson = create_lesson(course, type="video", title="识别病斑", media=media)
     catalog_services.publish_course(course, [world.township_a])
