@@ -22,12 +22,13 @@ installed: a Python generator on the same two cores takes about one of them from
 LMS_BENCH_CLIENT=python forces the asyncio generator. Both endpoints are warmed up for a
 second first (the first ORM queries configure mappers and fill the statement cache).
 "stored events" counts the measured run only; requests still in flight when the generator
-stops are stored too, so it may exceed "answered" by up to the concurrency. A heartbeat is
-answered once stored and merged into progress by the server's writer within a second
-(app.study.ingest), during the measured seconds; "not yet folded at the end" is what was still
-waiting when the load stopped, and the time the server took to merge it.
-The server runs LMS_BENCH_THREADS threads (default 48) per process: progress requests wait
-for the group-commit writer (app.study.ingest), so more threads mean larger groups per commit.
+stops are stored too, so it may exceed "answered" by up to the concurrency. Each heartbeat is
+stored and merged into progress in its own request (there is no second path); "not yet folded at
+the end" stays 0 and is kept as a check. Credited seconds are bounded by each learner's real
+time (app.study.progress.spend_real_time), which does not change the work per request.
+The server runs LMS_BENCH_THREADS threads (default 48) per process.
+NOTE: this bench still measures the API endpoint against /api/v1/health; the load model of
+real use (learners every 15 s through the page and API paths while pages are read) is open work.
 The server's log is printed when it recorded a traceback.
 """
 from __future__ import annotations
