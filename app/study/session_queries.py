@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from flask import abort
 from sqlalchemy import exists, func, or_, select
@@ -59,9 +59,11 @@ def list_sessions_for(account: Account, page: int = 1, per_page: int = SESSIONS_
 
 
 def local_day_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The local day around `now`, as UTC moments: moments are stored in UTC, and SQLite compares
+    their digits, so bounds in local time would shift the day by the zone's offset."""
     local = (now or utcnow()).astimezone(local_zone())
     start = datetime.combine(local.date(), time.min, tzinfo=local_zone())
-    return start, start + timedelta(days=1)
+    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
 
 
 def list_today_for_site(site_id: int, now: datetime | None = None) -> list[StudySession]:
