@@ -58,3 +58,11 @@ def session_date(value) -> str:
     from flask_babel import format_date
 
     return format_date(value) if value is not None else ""
+
+
+@sessions_bp.app_template_global("organiser_overview")
+def organiser_overview(account):
+    """For the home page (core/home.html includes study/_home_organiser.html): core knows no domain."""
+    from app.study.session_queries import overview_for_organiser
+
+    return overview_for_organiser(account)

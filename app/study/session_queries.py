@@ -238,3 +238,27 @@ def get_pin_roster_line_or_404(session: StudySession, person_id: int) -> PinRost
     if line is None:
         abort(404)
     return line
+
+
+@dataclass
+class OrganiserOverview:
+    """What a secretary or organiser sees first on the home page."""
+
+    today: list[StudySession]
+    open_make_ups: list[MakeUp]
+    open_make_ups_total: int
+
+
+def overview_for_organiser(account: Account, now: datetime | None = None, limit: int = 10) -> OrganiserOverview:
+    """Today's sessions (and any still open) and the open make-ups, in the account's scope."""
+    start, end = local_day_bounds(now)
+    today = list(db.session.scalars(
+        _visible_statement(account).where(or_(StudySession.status == SessionStatus.OPEN,
+                                              (StudySession.starts_at >= start) & (StudySession.starts_at < end)))
+        .options(selectinload(StudySession.site)).order_by(StudySession.starts_at, StudySession.id)))
+    people = scoped(Person, account, select(Person.id))
+    open_make_ups = select(MakeUp).where(MakeUp.status == MakeUpStatus.OPEN, MakeUp.person_id.in_(people))
+    total = db.session.scalar(select(func.count()).select_from(open_make_ups.subquery())) or 0
+    shown = list(db.session.scalars(open_make_ups.options(selectinload(MakeUp.person), selectinload(MakeUp.session))
+                                    .order_by(MakeUp.due_on, MakeUp.id).limit(limit)))
+    return OrganiserOverview(today, shown, total)

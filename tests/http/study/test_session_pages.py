@@ -10,7 +10,7 @@ from app.core.model_base import utcnow
 from app.extensions import db
 from app.study import sessions as services
 from app.study.models.session import LeaveRequest, StudySession
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, csrf_token, login
 from tests.factories import create_course
 from tests.unit.study.test_sessions import build_session
 
@@ -92,3 +92,23 @@ def test_member_outside_list_cannot_file_leave(client, world):
     services.remove_expected(other, world.person_a1)
     db.session.commit()
     assert client.get(f"/sessions/{other.id}/leave").status_code == 404
+
+
+def test_the_secretarys_home_shows_todays_session_and_open_make_ups(client, world):
+    from tests.unit.study.test_sessions import build_session as schedule
+
+    today, _ = schedule(world, starts_in=timedelta(minutes=30), title="今晚学习")
+    earlier, _ = schedule(world, starts_in=-timedelta(days=3), title="上周学习")
+    services.open_session(earlier, by=world.accounts["secretary_a1"])
+    services.close_session(earlier, by=world.accounts["secretary_a1"])  # everyone absent: make-ups
+    db.session.commit()
+    login(client, "sec-a1")
+    home = client.get("/").get_data(as_text=True)
+    panel = home.split('id="home-today-sessions"')[1].split("</section>")[0]
+    assert "今晚学习" in panel and "上周学习" not in panel
+    make_ups = home.split('id="home-open-make-ups"')[1].split("</section>")[0]
+    assert world.person_a1.name in make_ups and "上周学习" in make_ups  # who, and what to study
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "org-b")  # another township's organiser sees neither
+    other = client.get("/").get_data(as_text=True)
+    assert "今晚学习" not in other and world.person_a1.name not in other
