@@ -270,7 +270,8 @@ def test_media_lesson_choice_is_ready_media_in_scope(client, world, course_a):
 
 def test_home_panels(client, world, course_a):
     _login(client, "member_a1")
-    assert 'id="available-courses"' in client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)  # a member's home is /me
+    assert course_a.title in home.split('id="me-courses-remaining"')[1].split("</section>")[0]
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     _login(client, "organiser_a")
     assert 'id="my-courses-panel"' in client.get("/").get_data(as_text=True)
