@@ -19,7 +19,7 @@ def test_login_by_username(client, world):
 
 def test_login_by_phone_of_linked_person(client, world):
     login(client, world.person_a1.phone)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
 
 
 def test_wrong_password_shows_chinese_error_and_no_session(client, world):

@@ -166,7 +166,7 @@ def test_home_page_by_role(client, world):
     assert "您的管理范围" in client.get("/").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, "member-a1")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)  # a member's home is /me
     assert "设置签到密码" in html and "您的管理范围" not in html
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, "tv-a1")
