@@ -142,4 +142,5 @@ def test_200_clients_produce_exact_unique_seconds_per_learner(app, world, served
     db.session.expire_all()
     assert {progress.get_progress(person.id, lesson)["watched_seconds"] for person in learners} == {EXPECTED_SECONDS}
     assert db.session.scalar(select(func.count()).select_from(ProgressEvent).where(~ProgressEvent.folded)) == 0
-    assert elapsed < 120, f"{elapsed:.1f} s"
+    # Not a speed check (bench/ measures speed): only that no request hung on a lock.
+    assert elapsed < 600, f"{elapsed:.1f} s"
