@@ -10,6 +10,7 @@ from app.core.model_base import utcnow
 from app.extensions import db
 from app.study import sessions as services
 from app.study.models.session import LeaveRequest, StudySession
+from app.study.session_queries import local_day_bounds
 from tests.conftest import csrf_from, csrf_token, login
 from tests.factories import create_course
 from tests.unit.study.test_sessions import build_session
@@ -97,7 +98,10 @@ def test_member_outside_list_cannot_file_leave(client, world):
 def test_the_secretarys_home_shows_todays_session_and_open_make_ups(client, world):
     from tests.unit.study.test_sessions import build_session as schedule
 
-    today, _ = schedule(world, starts_in=timedelta(minutes=30), title="今晚学习")
+    # A moment inside today's local day whatever the clock says (30 minutes ahead crosses local
+    # midnight when the suite runs late in the evening, Beijing time).
+    day_start, _ = local_day_bounds()
+    today, _ = schedule(world, starts_in=day_start + timedelta(hours=12) - utcnow(), title="今晚学习")
     earlier, _ = schedule(world, starts_in=-timedelta(days=3), title="上周学习")
     services.open_session(earlier, by=world.accounts["secretary_a1"])
     services.close_session(earlier, by=world.accounts["secretary_a1"])  # everyone absent: make-ups
