@@ -14,7 +14,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that declares models, so the metadata (and Alembic) sees them all.
 MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models",
-                 "app.quiz.models", "app.study.models", "app.records.models")
+                 "app.quiz.models", "app.study.progress.models", "app.study.sessions.models", "app.records.models")
 
 # Modules that connect receivers to domain events (blinker signals), imported explicitly.
 SUBSCRIBER_MODULES = ("app.study.subscriptions",)
@@ -71,13 +71,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.catalog.blueprint import catalog_bp
     from app.core.views import bp as core_bp
     from app.media.blueprint import media_bp
-    from app.study.me_views import me_bp
+    from app.study.progress.views import me_bp
     from app.org.blueprint import auth_bp, org_bp
     from app.quiz.blueprint import quiz_bp
 
     for blueprint in (core_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
         app.register_blueprint(blueprint)
-    from app.study.session_blueprint import sessions_bp
+    from app.study.sessions.blueprint import sessions_bp
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode
     from app.records.blueprint import records_bp
     app.register_blueprint(records_bp)  # after sessions: its signal receivers must run second

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.catalog.models import Course
 from app.catalog.services import ensure_builtin_categories
 from app.extensions import db
 from app.org import services
 from app.org.choices import CadreRole, Education, Gender, PersonCategory, Post, Role, UnitLevel
 from app.org.id_number import make_id_number
-from app.catalog.models import Course
 from app.org.models import Account, Person, Site, Unit
 
 DEMO_PASSWORD = "demo-lms-2026"
@@ -145,16 +145,16 @@ def load_starter_library() -> list:
 
 
 def _local(day: date, hour: int, minute: int) -> datetime:
-    from app.study.sessions import local_zone
+    from app.core.localtime import local_zone
 
     return datetime.combine(day, time(hour, minute), tzinfo=local_zone()).astimezone(timezone.utc)
 
 
 def schedule_demo_sessions(courses: list, now: datetime | None = None) -> None:
     """Per branch: a session in the coming week, and one last week that took place (idempotent)."""
-    from app.study import sessions
-    from app.study.models.session import AttendanceSource, StudySession
-    from app.study.sessions import local_zone
+    from app.core.localtime import local_zone
+    from app.study.sessions import services as sessions
+    from app.study.sessions.models import AttendanceSource, StudySession
 
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(local_zone()).date()
@@ -193,7 +193,7 @@ def _demo_session_progress(session, site: Site, start: datetime) -> None:
     """The terminal showed the session's lessons in turn; its playback credits everyone signed in."""
     import uuid
 
-    from app.study.progress import lesson_duration, record_events
+    from app.study.progress.services import lesson_duration, record_events
 
     terminal = db.session.scalar(select(Account).where(Account.site_id == site.id, Account.role == Role.TERMINAL))
     clock = start + timedelta(minutes=5)

@@ -25,7 +25,7 @@ second first (the first ORM queries configure mappers and fill the statement cac
 stops are stored too, so it may exceed "answered" by up to the concurrency. Each heartbeat is
 stored and merged into progress in its own request (there is no second path); "not yet folded at
 the end" stays 0 and is kept as a check. Credited seconds are bounded by each learner's real
-time (app.study.progress.spend_real_time), which does not change the work per request.
+time (app.study.progress.services.spend_real_time), which does not change the work per request.
 The server runs LMS_BENCH_THREADS threads (default 48) per process.
 NOTE: this bench still measures the API endpoint against /api/v1/health; the load model of
 real use (learners every 15 s through the page and API paths while pages are read) is open work.
@@ -241,7 +241,7 @@ def load_progress(port: int, tokens: list[str], lesson_id: int, seconds: float, 
 
 def stored_events(unfolded: bool = False) -> int:
     from app.extensions import db
-    from app.study.models import ProgressEvent
+    from app.study.progress.models import ProgressEvent
     from sqlalchemy import func, select
 
     statement = select(func.count()).select_from(ProgressEvent)

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
 from app.api.views import blp, secured
-from app.study import progress as progress_service
+from app.study.progress import services as progress_service
 
 MAX_EVENTS_PER_BATCH = 500
 

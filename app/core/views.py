@@ -18,7 +18,7 @@ bp.app_url_defaults(add_static_version)  # versioned URLs for every AssetBluepri
 @login_required
 def home():
     if current_user.role == "terminal":  # the activity-room TV opens on its own start screen
-        from app.study.terminal_views import terminal_home
+        from app.study.sessions.terminal_views import terminal_home
 
         return terminal_home()
     if current_user.role == "member" and current_user.person_id is not None:

@@ -32,8 +32,8 @@ from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage,
     QuestionVersion, Quiz,
 )
-from app.study import session_queries
-from app.study.models.session import StudySession
+from app.study.sessions import queries as session_queries
+from app.study.sessions.models import StudySession
 
 QUESTIONS_PER_PAGE = 50
 

@@ -134,8 +134,8 @@ def standing_of(hours: Decimal, target: Decimal, share: Decimal, *, open_makeups
 
 def person_rows(account: Account, unit: Unit, year: int, *, category: str | None = None,
                 cadre_role: str | None = None, today: date | None = None) -> list[PersonRow]:
-    from app.study.progress import local_zone
-    from app.study.session_queries import open_make_up_counts
+    from app.core.localtime import local_zone
+    from app.study.sessions.queries import open_make_up_counts
 
     today = today or datetime.now(local_zone()).date()
     people = people_in_unit(account, unit)

@@ -45,7 +45,7 @@ def entry_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
     Plain columns in batches (no ORM objects), so the session holds nothing as it streams; a
     township's year is ~350,000 rows, so the per-row work is kept to lookups.
     """
-    from app.study.progress import local_zone
+    from app.core.localtime import local_zone
 
     people = people_in_unit(account, unit).with_only_columns(Person.id)
     entry = DevelopmentEntry

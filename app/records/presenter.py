@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from app.records.models import AppraisalGrade, DevelopmentStage, EntryKind
-from app.study.models.progress import CreditSource
-from app.study.models.session import AttendanceSource, AttendanceStatus
+from app.study.progress.models import CreditSource
+from app.study.sessions.models import AttendanceSource, AttendanceStatus
 
 _SOURCES = {**{source.value: source.label for source in AttendanceSource},
             **{source.value: source.label for source in CreditSource}}

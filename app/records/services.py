@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.core.localtime import local_year
 from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Account, Person
@@ -23,12 +24,6 @@ class RecordsError(Exception):
     """A refused write; the message is shown to the user."""
 
 
-def local_year(moment: datetime) -> int:
-    from app.study.progress import local_zone
-
-    return as_utc(moment).astimezone(local_zone()).year
-
-
 def _last_entry(person_id: int) -> DevelopmentEntry | None:
     return db.session.scalar(select(DevelopmentEntry).where(DevelopmentEntry.person_id == person_id)
                              .order_by(DevelopmentEntry.sequence.desc()).limit(1))
@@ -37,7 +32,7 @@ def _last_entry(person_id: int) -> DevelopmentEntry | None:
 def append_entry(person: Person, kind: EntryKind, *, occurred_at: datetime | None = None, year: int | None = None,
                  hours: Decimal | None = None, **fields) -> DevelopmentEntry:
     """Append one entry to the person's file and link it into the person's hash chain."""
-    from app.study.completion import lock_people
+    from app.study.credit import lock_people
 
     lock_people([person.id])
     occurred_at = as_utc(occurred_at or utcnow())
@@ -76,7 +71,7 @@ def on_course_completed(sender, person_id: int, course_id: int, course_version: 
 def on_credit_granted(sender, person_id: int, grant_id: int, hours, source: str, at: datetime, **payload) -> None:
     """A course, session or make-up grant appends its hours (self-study grants are settled in
     bulk: settle_self_study)."""
-    from app.study.models.progress import CreditGrant
+    from app.study.progress.models import CreditGrant
 
     grant = db.session.get(CreditGrant, grant_id)
     _append_credit(grant, _recorded_hours([grant_id]).get(grant_id, Decimal("0")), at)
@@ -111,8 +106,8 @@ def settle_self_study(person_ids: list[int] | None = None) -> int:
     the pull API), so readers never see a file behind its grants. Under the people's row locks,
     like every append; returns the number of entries appended. The caller commits.
     """
-    from app.study.completion import lock_people
-    from app.study.models.progress import CreditGrant
+    from app.study.credit import lock_people
+    from app.study.progress.models import CreditGrant
 
     waiting = select(CreditGrant.person_id).where(CreditGrant.ledger_pending.is_(True)).distinct()
     if person_ids is not None:
@@ -138,7 +133,7 @@ def settle_self_study(person_ids: list[int] | None = None) -> int:
 
 def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | None = None, **payload) -> None:
     """Make-ups cleared by this lesson (the sessions receiver runs first) are appended once."""
-    from app.study.models.session import MakeUp, MakeUpStatus
+    from app.study.sessions.models import MakeUp, MakeUpStatus
 
     recorded = select(DevelopmentEntry.id).where(
         DevelopmentEntry.person_id == person_id, DevelopmentEntry.kind == EntryKind.MAKEUP_DONE.value,
@@ -154,7 +149,7 @@ def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | N
 
 def on_session_closed(sender, session_id: int, at: datetime | None = None, **payload) -> None:
     """One attendance entry per expected attendee, with the final status."""
-    from app.study.models.session import Attendance, StudySession
+    from app.study.sessions.models import Attendance, StudySession
 
     session = db.session.get(StudySession, session_id)
     rows = db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)

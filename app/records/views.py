@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -11,23 +10,23 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app.catalog.models import Course
+from app.core.localtime import local_year
 from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
 from app.org.models import Person
-from app.records import charts, dashboard as reports, exports, outbox, plans, queries, services
+from app.records import charts, exports, outbox, plans, queries, services
+from app.records import dashboard as reports
 from app.records.forms import AppraisalForm, CorrectionForm, PlanForm, StageForm
 from app.records.models import AppraisalGrade, DevelopmentStage, EntryKind
-from app.study.models.session import AttendanceStatus
+from app.study.sessions.models import AttendanceStatus
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _this_year() -> int:
-    from app.study.progress import local_zone
-
-    return datetime.now(local_zone()).year
+    return local_year()
 
 
 def _filters() -> dict:

@@ -1,2 +1,2 @@
-"""Study: playback progress, completion and credit hours (this package), and group sessions,
-roll call, leave, make-ups and terminal mode (the sessions modules)."""
+"""Study: playback progress (study.progress), group sessions and terminal mode (study.sessions),
+and completion and credit hours (study.credit, their only home)."""

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from app.catalog import services as catalog_services
 from app.core.model_base import utcnow
 from app.extensions import db
-from app.study import sessions as session_services
+from app.study.sessions import services as session_services
 from tests.factories import create_account, create_course, create_lesson, create_person
 from tests.browser.playable import playable_video
 

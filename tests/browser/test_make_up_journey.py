@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.study import sessions as session_services
+from app.study.sessions import services as session_services
 from tests.browser.test_group_playback import CLIP_SECONDS, _log_in, _session_with_a_real_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

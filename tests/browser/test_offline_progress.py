@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.study import progress
+from app.study.progress import services as progress
 from tests.factories import create_course, create_lesson
 from tests.browser.playable import playable_video
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.org.services import set_pin
 from app.quiz.models import Attempt
-from app.study import sessions
-from app.study.models.session import AttendanceSource
+from app.study.sessions import services as sessions
+from app.study.sessions.models import AttendanceSource
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 from tests.unit.study.test_sessions import build_session
 

@@ -69,3 +69,24 @@ def test_a_changed_stylesheet_gets_a_new_url(client, monkeypatch, tmp_path):
 @pytest.mark.parametrize("path", ["/static/core/../views.py", "/static/core/css/missing.css"])
 def test_nothing_outside_the_static_folder(client, path):
     assert client.get(path).status_code == 404
+
+
+def _script_urls(html: str) -> list[str]:
+    return [url.replace("&amp;", "&") for url in re.findall(r'<script src="([^"]+)"', html)]
+
+
+@pytest.mark.parametrize("username, page, script", [
+    ("member-a1", "/me", "/static/study/js/progress.js"),
+    ("tv-a1", "/terminal", "/static/study-sessions/js/terminal.js"),
+])
+def test_study_scripts_are_versioned_and_gzipped_like_the_stylesheet(client, world, username, page, script):
+    """The heartbeat and terminal scripts ride on every member and TV page: versioned, cached, compressed."""
+    from tests.conftest import login
+
+    login(client, username)
+    urls = [url for url in _script_urls(client.get(page).get_data(as_text=True)) if url.startswith(script)]
+    assert urls and re.fullmatch(re.escape(script) + r"\?v=[0-9a-f]{12}", urls[0]), urls
+    response = client.get(urls[0], headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert b"function" in gzip.decompress(response.get_data())

@@ -14,8 +14,8 @@ from app.org.choices import Role
 from app.org.services import set_pin
 from app.quiz import services as quiz_services
 from app.quiz.models import Attempt, AttemptStatus
-from app.study import sessions as session_services
-from app.study.models.session import AttendanceSource
+from app.study.sessions import services as session_services
+from app.study.sessions.models import AttendanceSource
 from tests.conftest import csrf_from, login
 from tests.factories import bank_questions, create_account, create_bank, create_course, create_quiz, create_person, create_site
 from tests.unit.study.test_sessions import build_session

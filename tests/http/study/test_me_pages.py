@@ -6,7 +6,8 @@ import pytest
 
 from app.core.model_base import utcnow
 from app.extensions import db
-from app.study import completion, progress
+from app.study import credit as completion
+from app.study.progress import services as progress
 from tests.conftest import login
 from tests.unit.study.study_data import as_loaded, learners_seen_since, playback, video_course
 
@@ -55,7 +56,7 @@ def test_member_sees_courses_by_state_resume_link_and_hours(client, world):
 def progress_grants(world):
     from sqlalchemy import select
 
-    from app.study.models import CreditGrant
+    from app.study.progress.models import CreditGrant
 
     return db.session.scalars(select(CreditGrant).where(CreditGrant.person_id == world.person_a1.id)).all()
 

@@ -20,8 +20,8 @@ from app.api.services import create_token
 from app.core.model_base import utcnow
 from app.extensions import db
 from app.org.choices import Role
-from app.study import progress
-from app.study.models import ProgressEvent
+from app.study.progress import services as progress
+from app.study.progress.models import ProgressEvent
 from tests.factories import create_account, create_person
 from tests.unit.study.study_data import learners_seen_since, video_course
 

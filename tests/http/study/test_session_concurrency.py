@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from app.extensions import db, limiter
-from app.study import sessions as services
-from app.study.models.session import Attendance
+from app.study.sessions import services as services
+from app.study.sessions.models import Attendance
 from tests.factories import create_account, create_person
 from tests.unit.study.test_sessions import build_session
 

@@ -8,16 +8,16 @@ from sqlalchemy import select
 
 from app.core.model_base import utcnow
 from app.extensions import db
-from app.study import sessions as services
-from app.study.models.session import LeaveRequest, StudySession
-from app.study.session_queries import local_day_bounds
+from app.study.sessions import services as services
+from app.study.sessions.models import LeaveRequest, StudySession
+from app.core.localtime import local_day_bounds, local_zone
 from tests.conftest import csrf_from, csrf_token, login
 from tests.factories import create_course
 from tests.unit.study.test_sessions import build_session
 
 
 def _local(moment):
-    return moment.astimezone(services.local_zone()).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_secretary_schedules_for_own_branch_only(client, world):

@@ -8,8 +8,8 @@ import pytest
 
 from app.core.model_base import utcnow
 from app.extensions import db
-from app.study import sessions as services
-from app.study.models.session import AttendanceStatus
+from app.study.sessions import services as services
+from app.study.sessions.models import AttendanceStatus
 from tests.conftest import csrf_from, csrf_token, login
 from tests.factories import create_site, create_account
 from tests.unit.study.test_sessions import build_session, member_account
@@ -127,7 +127,7 @@ def test_qr_page_shows_svg_and_refreshes_without_js(client, world):
     assert 'src="data:image/svg+xml' in html
     # the TV names the session, so a phone in the room scans the right one
     assert "马铃薯晚疫病防治" in html and "甲一村活动室" in html
-    from app.study.session_blueprint import session_time
+    from app.study.sessions.blueprint import session_time
     assert session_time(session.starts_at, "yyyy-MM-dd HH:mm") in html
     assert '<noscript><meta http-equiv="refresh"' in html and "data-refresh-seconds" in html
 
@@ -226,5 +226,5 @@ def test_pin_lockout_is_per_person_and_holds_in_another_session(client, world):
 def services_sessions_of(world):
     from sqlalchemy import select
 
-    from app.study.models.session import StudySession
+    from app.study.sessions.models import StudySession
     return list(db.session.scalars(select(StudySession).where(StudySession.site_id == world.site_a1.id)))

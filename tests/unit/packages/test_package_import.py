@@ -82,7 +82,7 @@ def test_reimport_of_unchanged_package_changes_nothing(app, owner, potato):
 def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, world, owner, potato):
     from datetime import datetime, timezone
 
-    from app.study import completion
+    from app.study import credit as completion
 
     _import(potato, owner)
     course = _course("potato-seed-and-yield")
@@ -198,8 +198,8 @@ def test_package_import_page_access(client, world, username, status):
 def test_full_demo_has_courses_sessions_and_hours_and_is_idempotent(app):
     import json
 
-    from app.study.models.progress import CreditGrant
-    from app.study.models.session import Attendance, MakeUp, StudySession
+    from app.study.progress.models import CreditGrant
+    from app.study.sessions.models import Attendance, MakeUp, StudySession
 
     def counts():
         return tuple(db.session.scalar(select(func.count()).select_from(model))

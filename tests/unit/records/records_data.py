@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.core.model_base import utcnow
 from app.extensions import db
 from app.records.models import DevelopmentEntry
-from app.study import sessions as session_services
+from app.study.sessions import services as session_services
 from tests.factories import create_course, create_person
 
 
@@ -20,8 +20,8 @@ def entries_of(person, kind: str | None = None) -> list[DevelopmentEntry]:
 
 
 def complete_course(person, course, at=None):
-    from app.study.completion import complete_lesson
-    from app.study.models.progress import CreditSource
+    from app.study.credit import complete_lesson
+    from app.study.progress.models import CreditSource
 
     at = at or utcnow()
     for lesson in course.lessons:

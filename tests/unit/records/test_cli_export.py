@@ -31,7 +31,7 @@ def test_export_command_writes_xlsx_and_csv_of_the_unit_only(world, app, tmp_pat
     assert "'=危险标题" in {row[7] for row in rows}
     # Figures as numbers, the moment in local time, the unit by name: what a spreadsheet user reads.
     from app.records.models import DevelopmentEntry
-    from app.study.progress import local_zone
+    from app.core.localtime import local_zone
 
     stored = {entry.id: entry for entry in db.session.query(DevelopmentEntry).filter_by(person_id=world.person_a1.id)}
     for row in rows:

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.org.models import Person, Unit
 from app.records.dashboard import Standing, build_report, elapsed_share, person_rows, standing_of
 from app.records.services import local_year
-from app.study.models.progress import CreditGrant
-from app.study.models.session import ATTENDED, Attendance, MakeUp, MakeUpStatus
+from app.study.progress.models import CreditGrant
+from app.study.sessions.models import ATTENDED, Attendance, MakeUp, MakeUpStatus
 from tests.factories import create_course, create_person
 from tests.unit.records.records_data import closed_session, complete_course
 

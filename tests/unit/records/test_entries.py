@@ -13,9 +13,9 @@ from app.quiz import services as quiz_services
 from app.records import services
 from app.records.models import DevelopmentEntry, EntryKind
 from app.records.queries import hours_in_year
-from app.study.completion import grant_self_study
-from app.study.models.progress import CreditGrant
-from app.study.models.session import AttendanceStatus, MakeUp, MakeUpStatus
+from app.study.credit import grant_self_study
+from app.study.progress.models import CreditGrant
+from app.study.sessions.models import AttendanceStatus, MakeUp, MakeUpStatus
 from app.study.signals import lesson_completed
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 from tests.unit.records.records_data import closed_session, complete_course, entries_of
@@ -98,7 +98,7 @@ def test_a_passed_quiz_appends_its_score_and_a_failed_one_nothing(world):
 
 
 def test_an_essay_graded_to_a_pass_appends_one_quiz_entry_and_completes_the_course(world):
-    from app.study.models.progress import CourseCompletion
+    from app.study.progress.models import CourseCompletion
 
     course = create_course(world.township_a, "病虫害问答", lessons=0)
     bank = create_bank(world.county, gift="::e:: 谈谈晚疫病的防治。 {}\n\n::s:: 1+1=? {=2}\n")

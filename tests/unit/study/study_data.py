@@ -57,11 +57,11 @@ def as_loaded(events: list[dict]) -> list[dict]:
 def learners_seen_since(moment: datetime) -> None:
     """Precondition for tests that replay playback as one late batch: the server first heard from
     every learner at `moment` (so their real time since then may be credited; see
-    app.study.progress.spend_real_time). A learner already seen keeps their clock."""
+    app.study.progress.services.spend_real_time). A learner already seen keeps their clock."""
     from sqlalchemy import select
 
     from app.org.models import Person
-    from app.study.models import StudyClock
+    from app.study.progress.models import StudyClock
 
     known = set(db.session.scalars(select(StudyClock.person_id)))
     for person_id in db.session.scalars(select(Person.id)):

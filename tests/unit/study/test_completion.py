@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.org.choices import CadreRole
-from app.study import completion, progress, rules, signals
-from app.study.models import CourseCompletion, CreditGrant, StudyDay
+from app.study import credit as completion
+from app.study import rules, signals
+from app.study.progress import services as progress
+from app.study.progress.models import CourseCompletion, CreditGrant, StudyDay
 from tests.factories import create_person
 from tests.unit.study.study_data import T0, as_loaded, learners_seen_since, playback, video_course
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.study import completion, sessions
-from app.study.models.progress import CourseCompletion, CreditGrant
-from app.study.models.session import AttendanceSource, MakeUp
+from app.study import credit as completion
+from app.study.sessions import services as sessions
+from app.study.progress.models import CourseCompletion, CreditGrant
+from app.study.sessions.models import AttendanceSource, MakeUp
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 
 START = datetime(2026, 11, 20, 11, 30, tzinfo=timezone.utc)  # 19:30 in Asia/Shanghai

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from app.study import intervals
+from app.study.progress import intervals
 
 
 def test_rewatching_counts_once_and_seeking_ahead_leaves_a_gap():

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.study import progress, signals
-from app.study.models import LessonCompletion, LessonProgress, ProgressEvent
+from app.study import signals
+from app.study.progress import services as progress
+from app.study.progress.models import LessonCompletion, LessonProgress, ProgressEvent
 from tests.factories import create_course, create_lesson
 from tests.unit.study.study_data import T0, as_loaded, learners_seen_since, event, playback, video_course
 

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.study import progress, sessions
-from app.study.models import LessonCompletion
-from app.study.models.session import AttendanceSource
+from app.study.progress import services as progress
+from app.study.sessions import services as sessions
+from app.study.progress.models import LessonCompletion
+from app.study.sessions.models import AttendanceSource
 from tests.factories import create_person
 from tests.unit.study.study_data import T0, as_loaded, playback, video_course
 

@@ -11,9 +11,9 @@ from app.extensions import db
 from app.org import services as org_services
 from app.org.choices import PersonCategory
 from app.org.models import Account
-from app.study import sessions as services
-from app.study import sessions_api
-from app.study.models.session import (
+from app.study.sessions import services as services
+from app.study.sessions import queries as sessions_api
+from app.study.sessions.models import (
     Attendance,
     AttendanceSource,
     AttendanceStatus,
@@ -285,7 +285,7 @@ def test_attendees_present_window_and_terminal_check(world):
 # --- credit that holds up -------------------------------------------------------------------
 
 def _session_hours(world, person):
-    from app.study.models import CreditGrant
+    from app.study.progress.models import CreditGrant
 
     return sum((grant.hours for grant in db.session.scalars(select(CreditGrant).where(
         CreditGrant.person_id == person.id, CreditGrant.source == "session"))), start=0)
@@ -294,7 +294,7 @@ def _session_hours(world, person):
 def test_a_backdated_session_earns_no_more_than_its_planned_length(world):
     from decimal import Decimal
 
-    from app.study.models.session import AttendanceStatus
+    from app.study.sessions.models import AttendanceStatus
 
     session, people = build_session(world, starts_in=-timedelta(weeks=6))  # 1 h planned, six weeks ago
     services.record_sheet_marks(session, {person.id: AttendanceStatus.PRESENT for person in people},
@@ -379,7 +379,7 @@ def test_todays_sessions_include_the_early_hours_of_the_local_day(world, local_h
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
-    from app.study import session_queries
+    from app.study.sessions import queries as session_queries
 
     zone = ZoneInfo("Asia/Shanghai")
     starts = datetime(2026, 12, 10, local_hour, 30, tzinfo=zone)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import exists, func, or_, select
@@ -10,12 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Course, CoursePublication, Lesson
-from app.core.model_base import utcnow
+from app.core.localtime import local_day_bounds
+from app.core.model_base import as_utc
 from app.core.scope import scoped, unit_ids_in_scope
 from app.extensions import db
 from app.org.choices import Role
 from app.org.models import Account, Person, Unit
-from app.study.models.session import (
+from app.study.sessions.models import (
+    ATTENDED,
     Attendance,
     ExpectedAttendee,
     LeaveRequest,
@@ -25,7 +27,6 @@ from app.study.models.session import (
     SessionStatus,
     StudySession,
 )
-from app.study.sessions import local_zone
 
 SESSIONS_PER_PAGE = 30
 
@@ -56,14 +57,6 @@ def list_sessions_for(account: Account, page: int = 1, per_page: int = SESSIONS_
     statement = (_visible_statement(account).options(selectinload(StudySession.site))
                  .order_by(StudySession.starts_at.desc(), StudySession.id.desc()))
     return db.paginate(statement, page=page, per_page=per_page, max_per_page=200, error_out=False)
-
-
-def local_day_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The local day around `now`, as UTC moments: moments are stored in UTC, and SQLite compares
-    their digits, so bounds in local time would shift the day by the zone's offset."""
-    local = (now or utcnow()).astimezone(local_zone())
-    start = datetime.combine(local.date(), time.min, tzinfo=local_zone())
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
 
 
 def list_today_for_site(site_id: int, now: datetime | None = None) -> list[StudySession]:
@@ -262,3 +255,32 @@ def overview_for_organiser(account: Account, now: datetime | None = None, limit:
     shown = list(db.session.scalars(open_make_ups.options(selectinload(MakeUp.person), selectinload(MakeUp.session))
                                     .order_by(MakeUp.due_on, MakeUp.id).limit(limit)))
     return OrganiserOverview(today, shown, total)
+
+
+# --- what progress asks of group sessions -----------------------------------------------
+
+
+def attendees_present(session_id: int, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
+    """People signed in to the session (present or late, not yet left) at some point in [start, end].
+
+    Returns (person id, arrival time) pairs, arrival in UTC. Someone who left early
+    counts when they left after `start`.
+    """
+    start, end = as_utc(start), as_utc(end)
+    rows = db.session.execute(
+        select(Attendance.person_id, Attendance.arrived_at).where(
+            Attendance.session_id == session_id,
+            Attendance.status.in_([status.value for status in ATTENDED]),
+            Attendance.arrived_at.is_not(None),
+            Attendance.arrived_at <= end,
+            or_(Attendance.left_at.is_(None), Attendance.left_at > start),
+        ).order_by(Attendance.person_id))
+    return [(person_id, as_utc(arrived_at)) for person_id, arrived_at in rows]
+
+
+def session_for_site_open(session_id: int, account) -> bool:
+    """True when `account` is the terminal of the session's site and the session is open."""
+    if account is None or not getattr(account, "is_authenticated", False) or account.role != Role.TERMINAL:
+        return False
+    session = db.session.get(StudySession, session_id)
+    return session is not None and session.is_open and session.site_id == account.site_id

@@ -1,7 +1,7 @@
 """Writes for group study sessions: schedule, open, roll call, leave, close, make-up.
 
 Every function flushes and never commits (the request or CLI commits). Callers pass
-objects already loaded through app.study.session_queries, i.e. already scope-checked.
+objects already loaded through app.study.sessions.queries, i.e. already scope-checked.
 Functions that depend on the clock take `now` so tests can move it.
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -18,15 +17,15 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.catalog.models import Course, CoursePublication, Lesson
 from app.catalog.choices import CourseStatus
+from app.catalog.models import Course, CoursePublication, Lesson
+from app.core.localtime import local_day
 from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Account, Person, Site
-from app.study.models.progress import CreditSource
-from app.study.signals import session_closed
-from app.study.models.session import (
+from app.study.progress.models import CreditSource
+from app.study.sessions.models import (
     ATTENDED,
     Attendance,
     AttendanceSource,
@@ -41,6 +40,7 @@ from app.study.models.session import (
     SessionStatus,
     StudySession,
 )
+from app.study.signals import session_closed
 
 QR_WINDOW_SECONDS = 30
 DEFAULT_LATE_GRACE_MINUTES = 10
@@ -64,10 +64,6 @@ def late_grace() -> timedelta:
 
 def makeup_due_days() -> int:
     return int(current_app.config.get("SESSION_MAKEUP_DUE_DAYS", DEFAULT_MAKEUP_DUE_DAYS))
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
 
 
 # --- scheduling --------------------------------------------------------------
@@ -412,7 +408,7 @@ def summarise(session: StudySession) -> SessionSummary:
         setattr(summary, row.status, getattr(summary, row.status) + 1)
     summary.makeup_due_on = db.session.scalar(select(MakeUp.due_on).where(MakeUp.session_id == session.id).limit(1))
     if summary.makeup_due_on is not None and session.closed_at is not None:
-        closed_on = as_utc(session.closed_at).astimezone(local_zone()).date()
+        closed_on = local_day(session.closed_at)
         summary.makeup_days = (summary.makeup_due_on - closed_on).days
     return summary
 
@@ -428,7 +424,7 @@ def close_session(session: StudySession, *, by: Account | None, now: datetime | 
     approved = set(db.session.scalars(select(LeaveRequest.person_id).where(
         LeaveRequest.session_id == session.id, LeaveRequest.status == LeaveStatus.APPROVED)))
     recorded = {row.person_id for row in attendance_rows(session)}
-    due_on = now.astimezone(local_zone()).date() + timedelta(days=makeup_due_days())
+    due_on = local_day(now) + timedelta(days=makeup_due_days())
     for expected in sorted(session.expected_rows, key=lambda row: row.person_id):
         if expected.person_id in recorded:
             continue
@@ -463,7 +459,7 @@ def attended_minutes(session: StudySession, row: Attendance, closed_at: datetime
 
 def _grant_attendance_credit(session: StudySession, now: datetime) -> None:
     """Credit hours by attended time (the session rule)."""
-    from app.study.completion import grant_session_credit
+    from app.study.credit import grant_session_credit
 
     for row in attendance_rows(session):
         if row.status_enum not in ATTENDED or row.arrived_at is None:
@@ -488,7 +484,7 @@ def close_overdue_sessions(now: datetime | None = None) -> list[int]:
 
 def _completed_lesson_ids(person_id: int, lesson_ids: set[int]) -> set[int]:
     """Lessons the person has completed (any content version), from the progress records."""
-    from app.study.models.progress import LessonCompletion
+    from app.study.progress.models import LessonCompletion
 
     if not lesson_ids:
         return set()
@@ -523,7 +519,7 @@ def record_make_up_progress(person_id: int, lesson_id: int, *, now: datetime | N
 
 def _grant_make_up_credit(make_up: MakeUp, person_id: int, now: datetime) -> None:
     """A finished make-up earns what attending the whole planned session would have."""
-    from app.study.completion import grant_session_credit
+    from app.study.credit import grant_session_credit
 
     session = make_up.session
     planned = (as_utc(session.planned_end_at) - as_utc(session.starts_at)).total_seconds() / 60

@@ -16,10 +16,10 @@ from app.catalog.markdown import render_markdown
 from app.core.model_base import utcnow
 from app.extensions import limiter
 from app.org.choices import Role
-from app.study import session_queries as queries
-from app.study import sessions as services
-from app.study.models.session import AttendanceSource
-from app.study.session_forms import ActionForm, PinSignInForm
+from app.study.sessions import queries
+from app.study.sessions import services as services
+from app.study.sessions.forms import ActionForm, PinSignInForm
+from app.study.sessions.models import AttendanceSource
 
 AD_HOC_SESSION_MINUTES = 90
 

@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Course, Lesson
 from app.catalog.queries import visible_condition
-from app.core.model_base import utcnow
+from app.core.localtime import local_year
 from app.extensions import db
 from app.study import rules
-from app.study.completion import completed_lesson_ids
-from app.study.models.progress import CourseCompletion, CreditGrant, CreditSource, LessonProgress
+from app.study.credit import completed_lesson_ids
+from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonProgress
 
 RESUME_LIMIT = 5
 
@@ -115,9 +115,7 @@ class HoursSummary:
 
 
 def hours_summary(account, year: int | None = None) -> HoursSummary:
-    from app.study.progress import local_zone
-
-    year = year or utcnow().astimezone(local_zone()).year
+    year = year or local_year()
     person = account.person
     grants = list(db.session.scalars(select(CreditGrant).where(
         CreditGrant.person_id == account.person_id, CreditGrant.year == year)

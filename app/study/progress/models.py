@@ -5,7 +5,7 @@ events are stored first and folded into progress a moment later (ProgressEvent.f
 LessonProgress holds one learner's merged watched intervals of one lesson version.
 StudyDay holds the same for one local day, for the self-study time rules.
 LessonCompletion, CourseCompletion and CreditGrant are append-only records: written
-once, by app.study.completion, with the moment and the source.
+once, by app.study.credit, with the moment and the source.
 """
 from __future__ import annotations
 
@@ -14,8 +14,22 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint, false, text, true)
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.model_base import utcnow
@@ -50,7 +64,7 @@ class ProgressEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     scrolled_to_end: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # False while an event waits to be merged into progress (only events stored by an older
-    # version that folded later; the repair job app.study.tasks.fold_progress merges them).
+    # version that folded later; the repair job app.study.progress.tasks.fold_progress merges them).
     folded: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (
@@ -180,7 +194,7 @@ class CreditGrant(db.Model):
         Index("ix_credit_grant_person_id_year", "person_id", "year"),
         Index("ix_credit_grant_ledger_pending", "person_id", sqlite_where=text("ledger_pending"),
               postgresql_where=text("ledger_pending")),
-        # "Once" (per course, per session, per lesson-day) is kept by app.study.completion under the
+        # "Once" (per course, per session, per lesson-day) is kept by app.study.credit under the
         # person's row lock: unique constraints cannot, as NULLs never collide.
     )
 

@@ -1,19 +1,20 @@
 """A member's own pages (/me, /me/courses, /me/hours) and the page endpoint for progress.
 
-The pages read through app.study.progress_queries; POST /study/progress is the cookie
+The pages read through app.study.progress.queries; POST /study/progress is the cookie
 (and CSRF header) twin of POST /api/v1/progress and calls the same service.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
+from app.core.assets import AssetBlueprint
 from app.core.errors import error_body
-from app.study import progress as progress_service
-from app.study import progress_queries
+from app.study.progress import queries as progress_queries
+from app.study.progress import services as progress_service
 
-me_bp = Blueprint("me", __name__, template_folder="templates", static_folder="static",
+me_bp = AssetBlueprint("me", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static/study")
 
 
@@ -34,7 +35,7 @@ def _sessions_of(person_id: int | None) -> dict:
     if person_id is None:
         return {"upcoming": [], "make_ups": []}
     try:
-        from app.study import session_queries
+        from app.study.sessions import queries as session_queries
     except ImportError:
         return {"upcoming": [], "make_ups": []}
     return {"upcoming": session_queries.list_upcoming_for_person(person_id),

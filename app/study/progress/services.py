@@ -20,9 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,14 +29,15 @@ from sqlalchemy.orm import joinedload
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
 from app.catalog.queries import visible_condition
+from app.core.localtime import local_day, local_year
 from app.core.model_base import as_utc, utcnow
 from app.core.scope import scoped
 from app.extensions import db
 from app.org.choices import Role
 from app.org.models import Account, Person
-from app.study import intervals, rules
-from app.study.models.progress import (CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyClock,
-                                       StudyDay)
+from app.study import rules
+from app.study.progress import intervals
+from app.study.progress.models import CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyClock, StudyDay
 
 # Roles whose tokens may report for other people inside their scope.
 REPORTING_FOR_OTHERS = frozenset({Role.TERMINAL, Role.ORGANISER, Role.ADMIN})
@@ -114,14 +113,6 @@ class Credit:
 class BatchResult:
     accepted: int = 0
     duplicates: int = 0
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-
-
-def local_day(moment: datetime) -> date:
-    return as_utc(moment).astimezone(local_zone()).date()
 
 
 def lesson_duration(lesson: Lesson) -> float | None:
@@ -212,7 +203,7 @@ def _check_sessions(account: Account, events) -> None:
     if not session_ids:
         return
     try:
-        from app.study.sessions_api import session_for_site_open
+        from app.study.sessions.queries import session_for_site_open
     except ImportError:
         raise ProgressRefused(404, "session_not_found") from None
     for session_id in session_ids:
@@ -320,7 +311,7 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
     """
     if not credits:
         return credits
-    from app.study import completion
+    from app.study import credit as completion
 
     person_ids = sorted({credit.person_id for credit in credits})
     completion.lock_people(person_ids)
@@ -386,7 +377,7 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
             continue
         # A terminal playing in a group session: everyone signed in during the stretch, late
         # arrivals from their arrival time on.
-        from app.study.sessions_api import attendees_present
+        from app.study.sessions.queries import attendees_present
 
         window_start = at - timedelta(seconds=end - start)
         for attendee_id, arrived_at in attendees_present(session_id, window_start, at):
@@ -406,7 +397,7 @@ def _apply(credits: list[Credit]) -> None:
     bookkeeping cost more than the database work. Completions are rare and go through the
     completion service (ORM, signals) after the rows are written.
     """
-    from app.study import completion
+    from app.study import credit as completion
 
     if not credits:
         return
@@ -541,7 +532,7 @@ def _merge_group(state: _ProgressState, group: list[Credit], days: dict, study_r
 
 def _credit_self_study(state: _ProgressState, days: dict, study_rules, credits: list[Credit]) -> None:
     """Apply the self-study time rules day by day (local days)."""
-    from app.study import completion
+    from app.study import credit as completion
 
     by_day: dict[date, list[Credit]] = defaultdict(list)
     for credit in credits:
@@ -601,7 +592,7 @@ def _save_days(days) -> None:
         connection.execute(day_table.update().where(day_table.c.id == bindparam("_id")).values(
             intervals=bindparam("intervals"), credited_seconds=bindparam("credited_seconds")), old_days)
     grown = [day for day in days if day.granted_at is not None]
-    new_grants = [{"person_id": day.person_id, "year": day.granted_at.astimezone(local_zone()).year,
+    new_grants = [{"person_id": day.person_id, "year": local_year(day.granted_at),
                    "hours": day.grant_hours, "source": CreditSource.SELF_STUDY.value, "course_id": day.course_id,
                    "lesson_id": day.lesson_id, "day": day.day, "granted_at": day.granted_at, "ledger_pending": True}
                   for day in grown if day.grant_id is None]

@@ -1,10 +1,11 @@
 """URL rules of group sessions and terminal mode (blueprint "sessions")."""
-from flask import Blueprint
 
+from app.core.assets import AssetBlueprint
 from app.core.model_base import as_utc
-from app.study import session_views, sessions, terminal_views
+from app.study.sessions import terminal_views
+from app.study.sessions import views as session_views
 
-sessions_bp = Blueprint("sessions", __name__, template_folder="templates", static_folder="static",
+sessions_bp = AssetBlueprint("sessions", __name__, template_folder="templates", static_folder="static",
                         static_url_path="/static/study-sessions")
 
 _rule = sessions_bp.add_url_rule
@@ -63,6 +64,6 @@ def session_date(value) -> str:
 @sessions_bp.app_template_global("organiser_overview")
 def organiser_overview(account):
     """For the home page (core/home.html includes study/_home_organiser.html): core knows no domain."""
-    from app.study.session_queries import overview_for_organiser
+    from app.study.sessions.queries import overview_for_organiser
 
     return overview_for_organiser(account)

@@ -7,13 +7,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core.localtime import local_zone
 from app.extensions import db
 from app.org import queries as org_queries
 from app.org.choices import Role
-from app.study import session_queries as queries
-from app.study import sessions as services
-from app.study.models.session import AttendanceStatus
-from app.study.session_forms import ActionForm, LeaveForm, LeaveForMemberForm, SessionForm
+from app.study.sessions import queries, services
+from app.study.sessions.forms import ActionForm, LeaveForm, LeaveForMemberForm, SessionForm
+from app.study.sessions.models import AttendanceStatus
 
 
 def _require_manager():
@@ -22,7 +22,7 @@ def _require_manager():
 
 
 def _to_utc(local: datetime) -> datetime:
-    return local.replace(tzinfo=services.local_zone()).astimezone(timezone.utc)
+    return local.replace(tzinfo=local_zone()).astimezone(timezone.utc)
 
 
 def _person_id_or_403() -> int:

@@ -14,11 +14,12 @@ from sqlalchemy import func, select, update
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
-from app.core.model_base import as_utc, utcnow
+from app.core.localtime import local_year
+from app.core.model_base import utcnow
 from app.extensions import db
 from app.org.models import Person
 from app.study import rules, signals
-from app.study.models.progress import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
+from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
 
 HOURS_QUANTUM = Decimal("0.001")
 
@@ -37,12 +38,6 @@ def lock_people(person_ids: list[int]) -> None:
     # FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
     # inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
     db.session.execute(statement.with_for_update(key_share=True)).all()
-
-
-def _year_of(moment: datetime) -> int:
-    from app.study.progress import local_zone
-
-    return as_utc(moment).astimezone(local_zone()).year
 
 
 def _sender():
@@ -147,7 +142,7 @@ def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None 
 
 
 def _grant(person_id: int, hours: Decimal, source: CreditSource, at: datetime, **refs) -> CreditGrant:
-    grant = CreditGrant(person_id=person_id, year=_year_of(at), hours=hours, source=source.value,
+    grant = CreditGrant(person_id=person_id, year=local_year(at), hours=hours, source=source.value,
                         granted_at=at, **refs)
     db.session.add(grant)
     db.session.flush()
@@ -173,7 +168,7 @@ def grant_self_study(person_id: int, lesson_id: int, course_id: int | None, day:
         CreditGrant.person_id == person_id, CreditGrant.source == CreditSource.SELF_STUDY.value,
         CreditGrant.lesson_id == lesson_id, CreditGrant.day == day))
     if grant is None:
-        grant = CreditGrant(person_id=person_id, year=_year_of(at), hours=hours, source=CreditSource.SELF_STUDY.value,
+        grant = CreditGrant(person_id=person_id, year=local_year(at), hours=hours, source=CreditSource.SELF_STUDY.value,
                             granted_at=at, lesson_id=lesson_id, course_id=course_id, day=day, ledger_pending=True)
         db.session.add(grant)
     elif hours > grant.hours:
