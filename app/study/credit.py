@@ -1,4 +1,5 @@
-"""The one completion service: lessons, courses and credit hours are recorded here, once.
+"""The only home of completion and credit hours: lessons, courses and grants are recorded here,
+once, and the rules that turn watched time and attended minutes into hours live here too.
 
 Every write happens under the person's row lock (lock_people), so "once" holds when two
 requests for the same learner race, and the course check sees every lesson completed so far.
@@ -6,8 +7,10 @@ Each record announces itself through app.study.signals inside the same transacti
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -15,11 +18,14 @@ from sqlalchemy import func, select, update
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
 from app.core.localtime import local_year
-from app.core.model_base import utcnow
+from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Person
 from app.study import rules, signals
 from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
+
+if TYPE_CHECKING:
+    from app.study.sessions.models import Attendance, StudySession
 
 HOURS_QUANTUM = Decimal("0.001")
 
@@ -187,7 +193,55 @@ def grant_session_credit(person_id: int, session_id: int, attended_minutes: floa
     existing = db.session.scalar(select(CreditGrant).where(
         CreditGrant.person_id == person_id, CreditGrant.session_id == session_id,
         CreditGrant.source.in_([CreditSource.SESSION.value, CreditSource.MAKEUP.value])))
-    hours = rules.session_hours(attended_minutes)
+    hours = session_hours(attended_minutes)
     if existing is not None or hours <= 0:
         return None
     return _grant(person_id, hours, CreditSource(source), at, session_id=session_id)
+
+
+# --- the credit-hour rules -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SelfStudyRules:
+    min_continuous: float
+    cap: float
+
+
+def self_study_rules() -> SelfStudyRules:
+    return SelfStudyRules(rules.setting("LMS_SELF_STUDY_MIN_CONTINUOUS"), rules.setting("LMS_SELF_STUDY_CAP"))
+
+
+def session_hours(attended_minutes: float) -> Decimal:
+    """Credit hours for attended minutes: 45 min = 1 h by default, rounded down to half hours."""
+    per_hour = rules.setting("LMS_SESSION_MINUTES_PER_HOUR")
+    step = rules.setting("LMS_SESSION_HOURS_STEP")
+    if attended_minutes <= 0 or per_hour <= 0:
+        return Decimal("0")
+    hours = Decimal(str(attended_minutes)) / Decimal(str(per_hour))
+    steps = (hours / step).to_integral_value(rounding=ROUND_FLOOR)
+    return (steps * step).quantize(Decimal("0.1"))
+
+
+def self_study_day_credit(day_unique_seconds: float, day_longest_run: float, credited_before: float,
+                          rules: SelfStudyRules | None = None) -> float:
+    """Self-study seconds one day earns for one resource.
+
+    Nothing before the minimum continuous watching; re-watching within the day is already
+    excluded by counting the day's unique seconds; the resource's total stays under the cap.
+    """
+    rules = rules or self_study_rules()
+    if day_longest_run < rules.min_continuous:
+        return 0.0
+    return max(0.0, min(day_unique_seconds, rules.cap - credited_before))
+
+
+def attended_minutes(session: StudySession, row: Attendance, closed_at: datetime) -> float:
+    """Minutes of a session one attendee is credited for: from arrival to leaving or closing,
+    never before the planned start or (a session opened on the TV) before it was opened, never
+    after the planned end. So no session earns more than its planned length allows, however
+    long it was left open or however early an arrival was entered."""
+    begin = max(as_utc(row.arrived_at), as_utc(session.starts_at))
+    if session.opened_at is not None:
+        begin = max(begin, as_utc(session.opened_at))
+    end = min(as_utc(row.left_at) if row.left_at else closed_at, closed_at, as_utc(session.planned_end_at))
+    return max((end - begin).total_seconds() / 60, 0.0)

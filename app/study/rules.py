@@ -6,8 +6,7 @@ a test (or a township) can change them through the app's configuration.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from flask import current_app, has_app_context
 
@@ -58,42 +57,8 @@ def setting(key: str, app=None):
     return parser(str(value))
 
 
-@dataclass(frozen=True)
-class SelfStudyRules:
-    min_continuous: float
-    cap: float
-
-
-def self_study_rules() -> SelfStudyRules:
-    return SelfStudyRules(setting("LMS_SELF_STUDY_MIN_CONTINUOUS"), setting("LMS_SELF_STUDY_CAP"))
-
-
 def completion_share() -> float:
     return setting("LMS_COMPLETION_SHARE")
-
-
-def session_hours(attended_minutes: float) -> Decimal:
-    """Credit hours for attended minutes: 45 min = 1 h by default, rounded down to half hours."""
-    per_hour = setting("LMS_SESSION_MINUTES_PER_HOUR")
-    step = setting("LMS_SESSION_HOURS_STEP")
-    if attended_minutes <= 0 or per_hour <= 0:
-        return Decimal("0")
-    hours = Decimal(str(attended_minutes)) / Decimal(str(per_hour))
-    steps = (hours / step).to_integral_value(rounding=ROUND_FLOOR)
-    return (steps * step).quantize(Decimal("0.1"))
-
-
-def self_study_day_credit(day_unique_seconds: float, day_longest_run: float, credited_before: float,
-                          rules: SelfStudyRules | None = None) -> float:
-    """Self-study seconds one day earns for one resource.
-
-    Nothing before the minimum continuous watching; re-watching within the day is already
-    excluded by counting the day's unique seconds; the resource's total stays under the cap.
-    """
-    rules = rules or self_study_rules()
-    if day_longest_run < rules.min_continuous:
-        return 0.0
-    return max(0.0, min(day_unique_seconds, rules.cap - credited_before))
 
 
 def required_hours(person) -> Decimal:

@@ -35,6 +35,7 @@ from app.core.scope import scoped
 from app.extensions import db
 from app.org.choices import Role
 from app.org.models import Account, Person
+from app.study import credit as completion
 from app.study import rules
 from app.study.progress import intervals
 from app.study.progress.models import CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyClock, StudyDay
@@ -311,7 +312,6 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
     """
     if not credits:
         return credits
-    from app.study import credit as completion
 
     person_ids = sorted({credit.person_id for credit in credits})
     completion.lock_people(person_ids)
@@ -397,7 +397,6 @@ def _apply(credits: list[Credit]) -> None:
     bookkeeping cost more than the database work. Completions are rare and go through the
     completion service (ORM, signals) after the rows are written.
     """
-    from app.study import credit as completion
 
     if not credits:
         return
@@ -407,7 +406,7 @@ def _apply(credits: list[Credit]) -> None:
     completion.lock_people(sorted({person_id for person_id, _ in by_learner}))
     states = _load_progress(by_learner)
     days = _load_days(credits)
-    study_rules = rules.self_study_rules()
+    study_rules = completion.self_study_rules()
     finished = []
     for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
         latest = _merge_group(states[key], group, days, study_rules)
@@ -532,7 +531,6 @@ def _merge_group(state: _ProgressState, group: list[Credit], days: dict, study_r
 
 def _credit_self_study(state: _ProgressState, days: dict, study_rules, credits: list[Credit]) -> None:
     """Apply the self-study time rules day by day (local days)."""
-    from app.study import credit as completion
 
     by_day: dict[date, list[Credit]] = defaultdict(list)
     for credit in credits:
@@ -544,7 +542,7 @@ def _credit_self_study(state: _ProgressState, days: dict, study_rules, credits: 
         row.intervals = merged
         row.changed = True
         other_days = state.self_study_seconds - row.credited_seconds
-        credited = rules.self_study_day_credit(intervals.total(merged), intervals.longest_run(merged), other_days,
+        credited = completion.self_study_day_credit(intervals.total(merged), intervals.longest_run(merged), other_days,
                                                study_rules)
         if credited > row.credited_seconds + 1e-6:
             state.self_study_seconds = other_days + credited

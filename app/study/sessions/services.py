@@ -24,6 +24,7 @@ from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Account, Person, Site
+from app.study import credit
 from app.study.progress.models import CreditSource
 from app.study.sessions.models import (
     ATTENDED,
@@ -445,26 +446,12 @@ def close_session(session: StudySession, *, by: Account | None, now: datetime | 
     return summarise(session)
 
 
-def attended_minutes(session: StudySession, row: Attendance, closed_at: datetime) -> float:
-    """Minutes of a session one attendee is credited for: from arrival to leaving or closing,
-    never before the planned start or (a session opened on the TV) before it was opened, never
-    after the planned end. So no session earns more than its planned length allows, however
-    long it was left open or however early an arrival was entered."""
-    begin = max(as_utc(row.arrived_at), as_utc(session.starts_at))
-    if session.opened_at is not None:
-        begin = max(begin, as_utc(session.opened_at))
-    end = min(as_utc(row.left_at) if row.left_at else closed_at, closed_at, as_utc(session.planned_end_at))
-    return max((end - begin).total_seconds() / 60, 0.0)
-
-
 def _grant_attendance_credit(session: StudySession, now: datetime) -> None:
     """Credit hours by attended time (the session rule)."""
-    from app.study.credit import grant_session_credit
-
     for row in attendance_rows(session):
         if row.status_enum not in ATTENDED or row.arrived_at is None:
             continue
-        grant_session_credit(row.person_id, session.id, attended_minutes(session, row, now),
+        credit.grant_session_credit(row.person_id, session.id, credit.attended_minutes(session, row, now),
                              source=CreditSource.SESSION, at=now)
 
 
@@ -519,11 +506,9 @@ def record_make_up_progress(person_id: int, lesson_id: int, *, now: datetime | N
 
 def _grant_make_up_credit(make_up: MakeUp, person_id: int, now: datetime) -> None:
     """A finished make-up earns what attending the whole planned session would have."""
-    from app.study.credit import grant_session_credit
-
     session = make_up.session
     planned = (as_utc(session.planned_end_at) - as_utc(session.starts_at)).total_seconds() / 60
-    grant_session_credit(person_id, session.id, planned, source=CreditSource.MAKEUP, at=now)
+    credit.grant_session_credit(person_id, session.id, planned, source=CreditSource.MAKEUP, at=now)
 
 
 def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | None = None, **payload) -> None:

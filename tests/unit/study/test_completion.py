@@ -114,13 +114,13 @@ def test_self_study_rules_are_configurable(app, world):
                                             (67, "1.0"), (68, "1.5"),
                                             (90, "2.0"), (120, "2.5")])
 def test_session_rule_45_minutes_make_an_hour_rounded_down_to_half_hours(app, minutes, hours):
-    assert rules.session_hours(minutes) == Decimal(hours)
+    assert completion.session_hours(minutes) == Decimal(hours)
 
 
 def test_session_rule_is_configurable(app):
     app.config.update(LMS_SESSION_MINUTES_PER_HOUR="60", LMS_SESSION_HOURS_STEP="1")
-    assert rules.session_hours(119) == Decimal("1.0")
-    assert rules.session_hours(120) == Decimal("2.0")
+    assert completion.session_hours(119) == Decimal("1.0")
+    assert completion.session_hours(120) == Decimal("2.0")
 
 
 def test_session_credit_is_granted_once(world):
