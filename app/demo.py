@@ -169,10 +169,12 @@ def schedule_demo_sessions(courses: list, now: datetime | None = None) -> None:
         title = SESSION_TITLES.get(course.slug, course.title)
         sessions.schedule_session(by=secretary, site=site, title=title, course=course,
                                   starts_at=_local(today + timedelta(days=index % 6), 19, 30),
-                                  planned_end_at=_local(today + timedelta(days=index % 6), 21, 0))
+                                  planned_end_at=_local(today + timedelta(days=index % 6), 21, 0),
+                                  now=_local(today - timedelta(days=1), 12, 0))  # scheduled ahead, yesterday
         past_start = _local(today - timedelta(days=7), 19, 30)
         past = sessions.schedule_session(by=secretary, site=site, title=title, course=course,
-                                         starts_at=past_start, planned_end_at=past_start + timedelta(minutes=90))
+                                         starts_at=past_start, planned_end_at=past_start + timedelta(minutes=90),
+                                         now=past_start - timedelta(days=2))
         roster = sorted(row.person_id for row in past.expected_rows)
         on_leave, absent, late = roster[-1], roster[-3:-1], roster[3]
         leave = sessions.file_leave(past, db.session.get(Person, on_leave), "外出务工", by=secretary,

@@ -154,9 +154,12 @@ def on_session_closed(sender, session_id: int, at: datetime | None = None, **pay
     session = db.session.get(StudySession, session_id)
     rows = db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)
                               .order_by(Attendance.person_id))
+    # A session entered afterwards says so in every file it reaches, with the secretary's reason.
+    note = _("Entered afterwards: %(reason)s", reason=session.late_entry_reason) if session.entered_afterwards else ""
     for row in rows:
         append_entry(row.person, EntryKind.SESSION_ATTENDANCE, occurred_at=session.starts_at, source=row.source,
-                     session_id=session_id, course_id=session.course_id, title=session.title, status=row.status)
+                     session_id=session_id, course_id=session.course_id, title=session.title, status=row.status,
+                     note=note)
 
 
 def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None = None, **payload) -> None:

@@ -16,6 +16,8 @@ class SessionForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Start"), format=DATETIME_FORMATS, validators=[DataRequired()])
     planned_end_at = DateTimeLocalField(_l("Planned end"), format=DATETIME_FORMATS, validators=[DataRequired()])
     course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
+    late_entry_reason = TextAreaField(_l("Entering a session that already took place? Say why"),
+                                      validators=[Length(max=500)])
     submit = SubmitField(_l("Schedule session"))
 
 

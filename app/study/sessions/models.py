@@ -103,8 +103,12 @@ class StudySession(UnitScoped, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # Set when the session was scheduled after it had started (entered afterwards from the paper
+    # sheet): why, in the secretary's words. Who and when are created_by and created_at.
+    late_entry_reason: Mapped[str | None] = mapped_column(String(500))
 
     site: Mapped[Site] = relationship()
+    created_by: Mapped[Account | None] = relationship(foreign_keys=[created_by_id])
     unit: Mapped[Unit] = relationship()
     course: Mapped[Course] = relationship()
     lesson_rows: Mapped[list[SessionLesson]] = relationship(
@@ -124,6 +128,10 @@ class StudySession(UnitScoped, TimestampMixin, db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == SessionStatus.CLOSED
+
+    @property
+    def entered_afterwards(self) -> bool:
+        return self.late_entry_reason is not None
 
     @property
     def lessons(self) -> list[Lesson]:

@@ -51,6 +51,13 @@ DEFAULT_MAKEUP_DUE_DAYS = 14
 # A session is planned for at most this long, and closes itself this long after its planned end.
 MAX_PLANNED_LENGTH = timedelta(hours=10)
 AUTO_CLOSE_GRACE = timedelta(minutes=30)
+# A session may be scheduled as it starts. One that started longer ago than the slack is entered
+# afterwards (copied from the paper sheet of a meeting held without the TV): it needs a reason,
+# and only sessions of the last LATE_ENTRY_WINDOW may be entered, so a year's hours cannot be
+# made up at the last minute.
+SCHEDULE_SLACK = timedelta(minutes=15)
+LATE_ENTRY_WINDOW = timedelta(days=7)
+LATE_ENTRY_REASON_MIN_LENGTH = 4
 
 
 class SessionError(ValueError):
@@ -79,8 +86,13 @@ def course_visible_at(course: Course, site: Site) -> bool:
 
 
 def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime, planned_end_at: datetime,
-                     course: Course, lessons: list[Lesson] | None = None) -> StudySession:
-    """A session at `site` for the whole branch roster; invitees are added afterwards."""
+                     course: Course, lessons: list[Lesson] | None = None, late_entry_reason: str | None = None,
+                     now: datetime | None = None) -> StudySession:
+    """A session at `site` for the whole branch roster; invitees are added afterwards.
+
+    A session whose start is already past (beyond SCHEDULE_SLACK) is entered afterwards: it
+    needs `late_entry_reason` and a start within LATE_ENTRY_WINDOW."""
+    now = now or utcnow()
     title = title.strip() or course.title
     # SQLite keeps the wall-clock digits and drops the zone: store UTC explicitly.
     starts_at, planned_end_at = as_utc(starts_at).astimezone(timezone.utc), as_utc(planned_end_at).astimezone(timezone.utc)
@@ -89,6 +101,7 @@ def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime
     if planned_end_at - starts_at > MAX_PLANNED_LENGTH:
         raise SessionError(_("A session can last at most %(hours)d hours.",
                              hours=int(MAX_PLANNED_LENGTH.total_seconds() // 3600)))
+    reason = _late_entry_reason(starts_at, late_entry_reason, now)
     if not course_visible_at(course, site):
         raise SessionError(_("This course is not published to the branch of this activity room."))
     chosen = [lesson for lesson in (lessons or course.lessons) if lesson.course_id == course.id]
@@ -96,7 +109,7 @@ def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime
         raise SessionError(_("Choose at least one lesson of the course."))
     session = StudySession(site=site, unit_id=site.unit_id, title=title[:120], course=course, starts_at=starts_at,
                            planned_end_at=planned_end_at, status=SessionStatus.SCHEDULED.value,
-                           created_by_id=by.id)
+                           created_by_id=by.id, late_entry_reason=reason)
     session.lesson_rows = [SessionLesson(lesson_id=lesson.id, position=index)
                            for index, lesson in enumerate(sorted(chosen, key=lambda item: item.position))]
     roster = db.session.scalars(select(Person.id).where(Person.unit_id == site.unit_id))
@@ -104,6 +117,24 @@ def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def is_late_entry(starts_at: datetime, now: datetime | None = None) -> bool:
+    return as_utc(starts_at) < (now or utcnow()) - SCHEDULE_SLACK
+
+
+def _late_entry_reason(starts_at: datetime, reason: str | None, now: datetime) -> str | None:
+    """None for a session scheduled ahead; the stated reason for one entered afterwards."""
+    if not is_late_entry(starts_at, now):
+        return None
+    if starts_at < now - LATE_ENTRY_WINDOW:
+        raise SessionError(_("A session can be entered afterwards only within %(days)d days of its start.",
+                             days=LATE_ENTRY_WINDOW.days))
+    reason = " ".join((reason or "").split())
+    if len(reason) < LATE_ENTRY_REASON_MIN_LENGTH:
+        raise SessionError(_("This session has already started: it is entered afterwards. Say why (for example: "
+                             "no network in the activity room that evening, copied from the sign-in sheet)."))
+    return reason[:500]
 
 
 def set_session_lessons(session: StudySession, lessons: list[Lesson]) -> None:

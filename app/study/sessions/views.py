@@ -54,13 +54,14 @@ def session_new():
         try:
             session = services.schedule_session(
                 by=current_user, site=site, title=form.title.data or "", course=course,
-                starts_at=_to_utc(form.starts_at.data), planned_end_at=_to_utc(form.planned_end_at.data))
+                starts_at=_to_utc(form.starts_at.data), planned_end_at=_to_utc(form.planned_end_at.data),
+                late_entry_reason=form.late_entry_reason.data)
         except services.SessionError as error:
             flash(str(error), "error")
         else:
             flash(_("Session scheduled for %(n)d expected attendees.", n=len(session.expected_rows)), "success")
             return redirect(url_for("sessions.session_detail", session_id=session.id))
-    return render_template("study/session_new.html", form=form)
+    return render_template("study/session_new.html", form=form, late_entry_days=services.LATE_ENTRY_WINDOW.days)
 
 
 @login_required

@@ -38,6 +38,40 @@ def test_secretary_schedules_for_own_branch_only(client, world):
                                                        - start.replace(tzinfo=None, second=0, microsecond=0)) < timedelta(seconds=1)
 
 
+def test_a_past_session_is_entered_afterwards_with_a_reason_and_marked_so(client, world):
+    from app.records.models import DevelopmentEntry
+    from app.study.sessions.models import AttendanceStatus
+
+    course = create_course(world.township_a, "马铃薯晚疫病防治", publish_to=[world.township_a])
+    db.session.commit()
+    login(client, "sec-a1")
+    page = client.get("/sessions/new").get_data(as_text=True)
+    start = utcnow() - timedelta(days=2)
+    data = {"csrf_token": csrf_from(page), "site_id": world.site_a1.id, "course_id": course.id, "title": "停电那晚",
+            "starts_at": _local(start), "planned_end_at": _local(start + timedelta(hours=1))}
+    refused = client.post("/sessions/new", data=data).get_data(as_text=True)
+    assert "事后补录" in refused and db.session.scalar(select(StudySession)) is None  # no reason: nothing stored
+    data["starts_at"], data["planned_end_at"] = _local(start - timedelta(days=30)), _local(start - timedelta(days=30, hours=-1))
+    data["late_entry_reason"] = "当晚断网，据签到表补录"
+    assert "7 天" in client.post("/sessions/new", data=data).get_data(as_text=True)  # too far back
+    assert db.session.scalar(select(StudySession)) is None
+    data["starts_at"], data["planned_end_at"] = _local(start), _local(start + timedelta(hours=1))
+    response = client.post("/sessions/new", data=data)
+    assert response.status_code == 302
+    session = db.session.scalar(select(StudySession))
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "事后补录" in detail and "当晚断网，据签到表补录" in detail
+    assert "事后补录" in client.get("/sessions").get_data(as_text=True)
+    services.record_sheet_marks(session, {world.person_a1.id: AttendanceStatus.PRESENT},
+                                by=world.accounts["secretary_a1"])
+    services.close_session(session, by=world.accounts["secretary_a1"])
+    db.session.commit()
+    entry = db.session.scalar(select(DevelopmentEntry).where(DevelopmentEntry.person_id == world.person_a1.id,
+                                                             DevelopmentEntry.session_id == session.id,
+                                                             DevelopmentEntry.kind == "session_attendance"))
+    assert "当晚断网，据签到表补录" in entry.note
+
+
 @pytest.mark.parametrize("username, status", [(None, 302), ("member-a1", 403), ("tv-a1", 403), ("org-b", 404),
                                               ("org-a", 200), ("sec-a1", 200), ("admin", 200)])
 def test_session_detail_access_matrix(client, world, username, status):

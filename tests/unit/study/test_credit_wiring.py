@@ -53,7 +53,8 @@ def _session(world):
     course = create_course(world.county, publish_to=[world.county], lessons=1)
     secretary = world.accounts["secretary_a1"]
     session = sessions.schedule_session(by=secretary, site=world.site_a1, title="集中学习", course=course,
-                                        starts_at=START, planned_end_at=START + timedelta(minutes=90))
+                                        starts_at=START, planned_end_at=START + timedelta(minutes=90),
+                                        now=START - timedelta(days=1))
     sessions.open_session(session, by=secretary, now=START - timedelta(minutes=5))
     return session, secretary
 

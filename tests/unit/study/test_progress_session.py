@@ -20,7 +20,8 @@ def open_session(world):
     absent = create_person(world.branch_a1, "缺席者")
     db.session.flush()
     session = sessions.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title="马铃薯晚疫病防治",
-                                        starts_at=T0, planned_end_at=T0 + timedelta(hours=1), course=course)
+                                        starts_at=T0, planned_end_at=T0 + timedelta(hours=1), course=course,
+                                        now=T0 - timedelta(days=1))
     sessions.open_session(session, by=world.accounts["secretary_a1"], now=T0)
     sessions.sign_in(session, world.person_a1.id, source=AttendanceSource.TICK, by=world.accounts["terminal_a1"],
                      now=T0)

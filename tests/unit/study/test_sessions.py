@@ -31,8 +31,11 @@ def build_session(world, *, members: int = 3, lessons: int = 2, starts_in=timede
     people = [world.person_a1] + [create_person(world.branch_a1, f"成员{n}") for n in range(1, members + 1)]
     course = create_course(world.township_a, title, lessons=lessons, publish_to=[world.township_a])
     start = utcnow() + starts_in
+    # A session that has already started is entered afterwards, from the sheet: it needs a reason.
+    reason = "停电，事后据签到表补录" if services.is_late_entry(start) else None
     session = services.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title=title,
-                                        starts_at=start, planned_end_at=start + timedelta(hours=1), course=course)
+                                        starts_at=start, planned_end_at=start + timedelta(hours=1), course=course,
+                                        late_entry_reason=reason)
     db.session.commit()
     return session, people
 
@@ -296,7 +299,10 @@ def test_a_backdated_session_earns_no_more_than_its_planned_length(world):
 
     from app.study.sessions.models import AttendanceStatus
 
-    session, people = build_session(world, starts_in=-timedelta(weeks=6))  # 1 h planned, six weeks ago
+    with pytest.raises(services.SessionError):  # six weeks back: outside the window for late entries
+        build_session(world, starts_in=-timedelta(weeks=6))
+    session, people = build_session(world, starts_in=-timedelta(days=6))  # 1 h planned, six days ago
+    assert session.entered_afterwards
     services.record_sheet_marks(session, {person.id: AttendanceStatus.PRESENT for person in people},
                                 by=world.accounts["secretary_a1"])
     services.close_session(session, by=world.accounts["secretary_a1"])
@@ -331,6 +337,25 @@ def test_credit_counts_from_when_the_tv_opened_the_session(world):
     services.close_session(session, by=world.accounts["secretary_a1"], now=now)
     db.session.commit()
     assert _session_hours(world, people[0]) == Decimal("0")  # ten real minutes, not fifty-five
+
+
+def test_a_past_session_is_entered_afterwards_only_with_a_reason(world):
+    course = create_course(world.township_a, "补录课", lessons=1, publish_to=[world.township_a])
+    secretary = world.accounts["secretary_a1"]
+    start = utcnow() - timedelta(days=2)
+    for reason in (None, "", "   ", "补"):
+        with pytest.raises(services.SessionError, match="事后补录"):
+            services.schedule_session(by=secretary, site=world.site_a1, title="补录", course=course, starts_at=start,
+                                      planned_end_at=start + timedelta(hours=1), late_entry_reason=reason)
+    session = services.schedule_session(by=secretary, site=world.site_a1, title="补录", course=course,
+                                        starts_at=start, planned_end_at=start + timedelta(hours=1),
+                                        late_entry_reason="  当晚断网，  据签到表补录 ")
+    assert session.entered_afterwards and session.late_entry_reason == "当晚断网， 据签到表补录"
+    # Scheduling as the session starts (within the slack) is ordinary, not a late entry.
+    now = utcnow()
+    ordinary = services.schedule_session(by=secretary, site=world.site_a1, title="现在开始", course=course,
+                                         starts_at=now - timedelta(minutes=5), planned_end_at=now + timedelta(hours=1))
+    assert not ordinary.entered_afterwards
 
 
 def test_a_session_cannot_be_planned_for_days(world):
