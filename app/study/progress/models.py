@@ -189,6 +189,9 @@ class CreditGrant(db.Model):
 
     course = relationship("Course")
     lesson = relationship("Lesson")
+    # A session grant names its session (no foreign key: grants outlive nothing, sessions are kept).
+    session = relationship("StudySession", primaryjoin="foreign(CreditGrant.session_id) == StudySession.id",
+                           viewonly=True)
 
     __table_args__ = (
         Index("ix_credit_grant_person_id_year", "person_id", "year"),

@@ -119,7 +119,8 @@ def hours_summary(account, year: int | None = None) -> HoursSummary:
     person = account.person
     grants = list(db.session.scalars(select(CreditGrant).where(
         CreditGrant.person_id == account.person_id, CreditGrant.year == year)
-        .options(selectinload(CreditGrant.course), selectinload(CreditGrant.lesson))
+        .options(selectinload(CreditGrant.course), selectinload(CreditGrant.lesson),
+                 selectinload(CreditGrant.session))
         .order_by(CreditGrant.granted_at.desc(), CreditGrant.id.desc()))) if person else []
     by_source = {source.value: Decimal("0") for source in CreditSource}
     for grant in grants:

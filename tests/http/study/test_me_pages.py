@@ -73,3 +73,20 @@ def test_nav_link_only_for_learners(client, world):
     assert client.get("/").headers["Location"].endswith("/me")  # a member's home is their learning page
     assert 'id="nav-my-learning"' in client.get("/me").get_data(as_text=True)
     client.post("/logout", data={})
+
+
+def test_session_hours_are_listed_under_the_session_name_and_day(client, world):
+    from app.study.sessions import services as sessions
+    from app.study.sessions.models import AttendanceSource
+    from tests.unit.study.test_sessions import build_session
+
+    session, people = build_session(world, starts_in=-timedelta(minutes=50), title="冬季防火专题")
+    secretary = world.accounts["secretary_a1"]
+    sessions.open_session(session, by=secretary, now=utcnow() - timedelta(minutes=50))
+    sessions.sign_in(session, world.person_a1.id, source=AttendanceSource.TICK, by=secretary,
+                     now=utcnow() - timedelta(minutes=50))
+    sessions.close_session(session, by=secretary)
+    db.session.commit()
+    login(client, "member-a1")
+    rows = client.get("/me/hours").get_data(as_text=True).split('id="credit-grants"')[1].split("</table>")[0]
+    assert "冬季防火专题" in rows and "#" not in rows
