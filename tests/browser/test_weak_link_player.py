@@ -55,8 +55,11 @@ def _member_page(new_page, live_server):
 
 
 def _throttle(page, kbps: float | None) -> None:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
+    # One DevTools session per page: conditions set through a second session would not lift the first's.
+    cdp = getattr(page, "_lms_cdp", None)
+    if cdp is None:
+        cdp = page._lms_cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
     if kbps is None:
         conditions = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
     else:
@@ -141,4 +144,46 @@ def test_a_chosen_quality_is_kept_and_auto_measures_again(world, live_server, ne
     page.click("#quality-switch a[data-auto]")
     expect(video).to_have_attribute("data-quality", "240p", timeout=20_000)
     assert page.evaluate("localStorage.getItem('lms-quality')") is None
+    _leave(page)
+
+
+@pytest.fixture
+def long_video_lesson(world, tmp_path):
+    """Long enough that 8 seconds can be buffered ahead while it plays (the step-up condition)."""
+    course = create_course(world.township_a, title="马铃薯储藏", lessons=0)
+    clip = media_factory.plain_clip(tmp_path, "储藏.mp4", size="640x360", duration=45)
+    media = media_services.ingest_file(clip, original_name="储藏.mp4", owner_unit=world.township_a, course=course)
+    db.session.commit()
+    db.session.expire_all()
+    assert media.status == "ready", media.error
+    publish_course(course, [world.branch_a1])
+    db.session.commit()
+    return course, course.lessons[0]
+
+
+def test_when_the_link_recovers_the_player_steps_up_and_plays_on(world, live_server, new_page, long_video_lesson):
+    course, lesson = long_video_lesson
+    page = _member_page(new_page, live_server)
+    _throttle(page, WEAK_LINK_KBPS)
+    page.goto(live_server.url(f"/courses/{course.id}/lessons/{lesson.id}"))
+    video = page.locator("video#lesson-player")
+    expect(video).to_have_attribute("data-quality", "240p", timeout=20_000)
+    _wait_until(page, "document.getElementById('lesson-player').readyState >= 1")
+    _play(page)
+    _wait_until(page, "document.getElementById('lesson-player').currentTime > 1")
+    _throttle(page, None)  # the link recovers
+    # Every 20 seconds a healthy player probes the next rendition and takes it if it fits.
+    deadline = time.monotonic() + 60
+    while video.get_attribute("data-quality") != "360p":
+        state = page.evaluate("""() => { var v = document.getElementById('lesson-player');
+            return [v.getAttribute('data-throughput'), v.getAttribute('data-stalls'), v.currentTime, v.paused,
+                    v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0]; }""")
+        assert time.monotonic() < deadline, f"no step up: throughput, stalls, time, paused, buffered = {state}"
+        page.wait_for_timeout(1000)
+    expect(page.locator("#media-quality")).to_have_text("360p")
+    at_switch = page.evaluate("document.getElementById('lesson-player').currentTime")
+    assert at_switch > 1, "the switch kept the position instead of starting over"
+    _wait_until(page, "document.getElementById('lesson-player').currentSrc.slice(-5) === '/360p'")
+    _wait_until(page, f"document.getElementById('lesson-player').currentTime > {at_switch + 0.5}")
+    assert video.get_attribute("data-stalls") == "0"
     _leave(page)
