@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app.core.i18n import select_locale
+    from app.core.body_limits import init_body_limits
     from app.core.jobs import init_jobs
 
     for module in MODEL_MODULES + SUBSCRIBER_MODULES:
@@ -55,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
+    init_body_limits(app)  # first: the CSRF check below parses the body
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["locale_code"] = select_locale

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from app.api.auth import api_account
 from app.api.schemas import ApiErrorSchema
 from app.api.views import blp, secured
+from app.core.body_limits import body_limit
 from app.core.errors import error_body
 from app.media import queries, services
 from app.media.presenter import media_as_json
@@ -52,6 +53,7 @@ UPLOAD_BODY = {
 
 
 @blp.route("/media", methods=["POST"])
+@body_limit("MEDIA_MAX_UPLOAD_BYTES")
 @secured("upload_media")
 @blp.doc(requestBody=UPLOAD_BODY)
 @blp.response(202, MediaSchema)
@@ -60,7 +62,6 @@ UPLOAD_BODY = {
                   description="The file was refused; error.message names the reason in Chinese")
 def upload_media():
     """Upload one file (multipart field "file"); answers at once, the transcode runs in the background."""
-    request.max_content_length = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _refused("missing_file", "请在 file 字段上传一个文件。")

@@ -9,20 +9,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.catalog import queries, services
+from app.core.body_limits import body_limit
 from app.core.permissions import require
 
 
+def _cover_body_limit() -> int:
+    from app.media.services import COVER_MAX_BYTES
+
+    return COVER_MAX_BYTES + 64 * 1024  # the image and the form around it
+
+
+@body_limit(_cover_body_limit)
 @require("manage_courses")
 def course_cover(course_id: int):
     from app.media.probe import MediaRejected
-    from app.media.services import COVER_MAX_BYTES, store_cover_image
+    from app.media.services import store_cover_image
 
     course = queries.get_managed_course_or_404(current_user, course_id)
     if request.form.get("remove"):
         services.set_course_cover(course, None)
         flash(_("The cover was removed."), "success")
         return redirect(url_for("catalog.course_edit", course_id=course.id))
-    request.max_content_length = COVER_MAX_BYTES + 64 * 1024
     upload = request.files.get("cover")
     if upload is None or not upload.filename:
         flash(_("Choose an image first."), "error")

@@ -17,6 +17,7 @@ from wtforms import SubmitField
 from app.catalog.models import Course
 from app.catalog.package_import import import_package
 from app.catalog.packages import PackageError, PackageProblem, extract_zip, load_package
+from app.core.body_limits import body_limit
 from app.core.permissions import require
 from app.core.scope import scoped
 from app.extensions import db
@@ -36,12 +37,12 @@ def _owner_unit():
     return roots[0] if len(roots) == 1 else None
 
 
+@body_limit("PACKAGE_MAX_BYTES")
 @require("manage_courses")
 def package_import():
     form = PackageUploadForm()
     if request.method == "GET":
         return render_template("catalog/package_import.html", form=form)
-    request.max_content_length = current_app.config["PACKAGE_MAX_BYTES"]
     if not form.validate_on_submit():
         return render_template("catalog/package_import.html", form=form), 400
     workdir = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "packages" / uuid.uuid4().hex

@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core.body_limits import body_limit
 from app.core.permissions import require
 from app.core.scope import get_in_scope_or_404
 from app.extensions import db
@@ -66,10 +67,10 @@ def new(form: PlainUploadForm | None = None, status: int = 200):
                            form_max_bytes=current_app.config["MEDIA_FORM_UPLOAD_BYTES"]), status
 
 
+@body_limit("MEDIA_FORM_UPLOAD_BYTES")
 @require("upload_media")
 def plain_upload():
     """The no-JavaScript upload: one multipart form, for files up to MEDIA_FORM_UPLOAD_BYTES."""
-    request.max_content_length = current_app.config["MEDIA_FORM_UPLOAD_BYTES"]
     form = PlainUploadForm()
     course = _managed_course(form.course_id.data)
     if not form.validate_on_submit():
