@@ -197,7 +197,8 @@ class PersonChain:
     head: Head  # the last entry as stored, whatever its state
     checked: int
     first_id: int
-    legacy_entries: int
+    legacy_entries: int  # unkeyed entries where they are expected (a file from before the upgrade)
+    unkeyed_entries: int  # every entry whose hash is the unkeyed formula's, expected or not
     problem: ChainProblem | None
     holds_anchor: bool  # the file still holds the head the checkpoint recorded (True without one)
 
@@ -215,7 +216,7 @@ class _ChainWalker:
         self.name = first.person_name if first.person_row is not None else (anchor.name if anchor else UNKNOWN_NAME)
         self.first_id = first.id
         self.expected, self.prev_hash, self.keyed_seen = 1, "", False
-        self.legacy, self.checked, self.last = 0, 0, first
+        self.legacy, self.unkeyed, self.checked, self.last = 0, 0, 0, first
         self.holds_anchor = anchor is None
         self.problem: ChainProblem | None = None
         if first.person_row is None:
@@ -243,6 +244,7 @@ class _ChainWalker:
         elif hmac.compare_digest(entry_hash_of(values := tuple(row)[:_STORED], self.key), str(row.hash)):
             self.keyed_seen = True
         elif legacy_entry_hash_of(values, row.prev_hash) == row.hash:
+            self.unkeyed += 1
             if self.keyed_seen or not self.legacy_permitted:
                 self._fail(row, "its hash is the unkeyed SHA-256 of its content, not the keyed hash: "
                                 "it was written or recomputed without the key")
@@ -260,8 +262,8 @@ class _ChainWalker:
                        f"{self.anchored_at} recorded {anchor.entries} entries ending in entry {anchor.last_id}")
         head = Head(entries=last.sequence, last_id=last.id, last_hash=last.hash, unit_id=last.unit_id, name=self.name,
                     legacy=self.legacy > 0)
-        return PersonChain(self.person_id, self.name, head, self.checked, self.first_id, self.legacy, self.problem,
-                           self.holds_anchor)
+        return PersonChain(self.person_id, self.name, head, self.checked, self.first_id, self.legacy, self.unkeyed,
+                           self.problem, self.holds_anchor)
 
 
 _STORED = len(ENTRY_FIELDS)  # the leading columns of _entry_rows: the hashed fields
@@ -385,7 +387,7 @@ class RechainReport:
 
 def rechain_candidates(key: bytes, checkpoint: Checkpoint | None) -> list[int]:
     """People whose files hold unkeyed entries, or whom the checkpoint recorded with them."""
-    candidates = {chain.person_id for chain in scan_chains(key, checkpoint) if chain.legacy_entries}
+    candidates = {chain.person_id for chain in scan_chains(key, checkpoint) if chain.unkeyed_entries}
     if checkpoint is not None:
         candidates.update(person_id for person_id, head in checkpoint.heads.items() if head.legacy)
     return sorted(candidates)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import DateTime, bindparam, func, insert, select, text
+from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -25,7 +25,8 @@ from app.records import integrity, services
 from app.records.hashing import ENTRY_FIELDS
 from app.records.models import DevelopmentEntry, EntryKind
 from tests.factories import create_course
-from tests.unit.records.records_data import complete_course, entries_of
+from tests.unit.records.records_data import (complete_course, entries_of, insert_entry, rehash_without_key, stored_rows,
+                                            unkeyed_hash_as_before_0011)
 
 
 @dataclass(frozen=True)
@@ -96,60 +97,10 @@ def _verify_names(app, person_id: int, name: str, entry_id: int, *words: str) ->
     return result.output
 
 
-def _plain_sha256_as_the_old_code(row: dict, prev_hash: str) -> str:
-    """What someone reading the code before 0011 recomputes: SHA-256 of the previous hash and the
-    entry's fields as canonical JSON (no key needed)."""
-    fields = ("uid", "person_id", "sequence", "unit_id", "year", "kind", "occurred_at", "source", "course_id",
-              "session_id", "attempt_id", "grant_id", "title", "hours", "score", "status", "note", "corrects_id",
-              "recorded_by_id")
-    values = {}
-    for name in fields:
-        value = row[name]
-        if isinstance(value, datetime):
-            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc) \
-                .strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        elif isinstance(value, Decimal):
-            value = str(value.quantize(Decimal("0.001")))
-        elif isinstance(value, float):
-            value = f"{value:.4f}"
-        values[name] = value
-    canonical = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
-
-
 def _plain_sha256_of_every_field(row: dict, prev_hash: str) -> str:
     """The same over every column but the hash (what the new code covers), still without the key."""
     values = {name: str(row[name]) for name in ENTRY_FIELDS if name != "prev_hash"}
     return hashlib.sha256((prev_hash + json.dumps(values, sort_keys=True)).encode("utf-8")).hexdigest()
-
-
-def _rows_of(person_id: int) -> list[dict]:
-    """The person's rows as stored (typed by the table, read past the application)."""
-    table = DevelopmentEntry.__table__
-    with db.engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(
-            select(table).where(table.c.person_id == person_id).order_by(table.c.sequence))]
-
-
-def _insert_entry(values: dict) -> None:
-    db.session.commit()
-    with db.engine.begin() as connection:
-        connection.execute(insert(DevelopmentEntry.__table__).values(**values))
-    db.session.expire_all()
-
-
-def _rechain_without_key(person_id: int, recompute, *, start: int = 1) -> None:
-    """Recompute the person's chain from entry #start with `recompute` and store it."""
-    rows = _rows_of(person_id)
-    prev_hash = rows[start - 2]["hash"] if start > 1 else ""
-    db.session.commit()
-    with db.engine.begin() as connection:
-        for row in rows[start - 1:]:
-            row["prev_hash"] = prev_hash
-            prev_hash = recompute(row, prev_hash)
-            connection.execute(text("UPDATE development_entry SET prev_hash = :prev, hash = :hash WHERE id = :id"),
-                               {"prev": row["prev_hash"], "hash": prev_hash, "id": row["id"]})
-    db.session.expire_all()
 
 
 # --- the untouched files ----------------------------------------------------------------------
@@ -259,11 +210,11 @@ def test_deleting_a_file_and_then_its_person_is_named(world, app, files):
     _verify_names(app, files.person_a1, "张甲一", files.a1[-1].id, "whole file is gone and the person's row")
 
 
-@pytest.mark.parametrize("recompute", [_plain_sha256_as_the_old_code, _plain_sha256_of_every_field])
+@pytest.mark.parametrize("recompute", [unkeyed_hash_as_before_0011, _plain_sha256_of_every_field])
 def test_an_edit_with_the_chain_recomputed_with_plain_sha256_is_named(world, app, files, recompute):
     credit = files.a1[1]
     _sql("UPDATE development_entry SET hours = 20 WHERE id = :id", id=credit.id)
-    _rechain_without_key(files.person_a1, recompute, start=2)
+    rehash_without_key(files.person_a1, recompute, start=2)
     _verify_names(app, files.person_a1, "张甲一", credit.id, "#2")
 
 
@@ -271,30 +222,31 @@ def test_a_whole_file_recomputed_with_the_old_formula_is_not_taken_for_a_file_fr
         world, app, files):
     first = files.a1[0]
     _sql("UPDATE development_entry SET title = '假课程' WHERE id = :id", id=first.id)
-    _rechain_without_key(files.person_a1, _plain_sha256_as_the_old_code)
+    rehash_without_key(files.person_a1, unkeyed_hash_as_before_0011)
     _verify_names(app, files.person_a1, "张甲一", first.id, "#1", "unkeyed SHA-256", "without the key")
     # Nor can `lms records rechain` be used to bless it: the checkpoint recorded a keyed file.
     result = _run(app, "records", "rechain")
-    assert result.exit_code == 0 and "0 file(s) re-chained" in result.output
+    assert result.exit_code == 1 and "0 file(s) re-chained with the key, 1 refused" in result.output
+    assert f"REFUSED person {files.person_a1} (张甲一)" in result.output
     _verify_names(app, files.person_a1, "张甲一", first.id, "#1")
 
 
 def test_a_forged_30_hour_entry_with_a_plausible_hash_is_named(world, app, files):
-    last = _rows_of(files.person_a1)[-1]
+    last = stored_rows(files.person_a1)[-1]
     forged = {**last, "id": last["id"] + 1000, "uid": str(uuid.uuid4()), "sequence": 5, "kind": "credit",
               "hours": Decimal("30.000"), "title": "县委党校集中轮训", "status": "", "note": "", "source": "session",
               "recorded_by_id": None, "prev_hash": last["hash"]}
-    forged["hash"] = _plain_sha256_as_the_old_code(forged, last["hash"])
-    _insert_entry(forged)
+    forged["hash"] = unkeyed_hash_as_before_0011(forged, last["hash"])
+    insert_entry(forged)
     assert entries_of(world.person_a1)[-1].hours == Decimal("30.000")
     _verify_names(app, files.person_a1, "张甲一", forged["id"], "#5", "unkeyed SHA-256")
 
 
 def test_a_forged_entry_with_a_made_up_hash_is_named(world, app, files):
-    last = _rows_of(files.person_b1)[-1]
+    last = stored_rows(files.person_b1)[-1]
     forged = {**last, "id": last["id"] + 2000, "uid": str(uuid.uuid4()), "sequence": last["sequence"] + 1,
               "hours": Decimal("30.000"), "prev_hash": last["hash"], "hash": "f" * 64}
-    _insert_entry(forged)
+    insert_entry(forged)
     _verify_names(app, files.person_b1, "李乙一", forged["id"], "does not match its hash")
 
 
