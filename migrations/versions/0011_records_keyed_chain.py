@@ -15,6 +15,8 @@ them with the key (until then `lms records verify` names them). See docs/securit
   hashed entries);
 - records_outbox.entry_id: nullable (checkpoint statements report no entry), CASCADE -> RESTRICT.
 
+Downgrading keeps the keyed hashes: the older version's `lms records verify` then names every file.
+
 """
 from alembic import op
 import sqlalchemy as sa

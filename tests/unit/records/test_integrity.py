@@ -175,6 +175,13 @@ def test_deleting_a_whole_file_is_named(world, app, files):
     _verify_names(app, files.person_a1, "张甲一", files.a1[-1].id, "#4", "whole file is gone")
 
 
+def test_a_gone_file_is_named_within_its_units_subtree_only(world, app, files):
+    _sql("DELETE FROM development_entry WHERE person_id = :p", p=files.person_a1)
+    assert _run(app, "records", "verify", "--unit", "TB").exit_code == 0
+    result = _run(app, "records", "verify", "--unit", "TA")
+    assert result.exit_code == 1 and f"BROKEN person {files.person_a1} (张甲一)" in result.output
+
+
 def test_deleting_people_is_refused_by_the_database(world, app, files):
     with pytest.raises(IntegrityError):
         _sql("DELETE FROM person")
