@@ -65,6 +65,11 @@ def load_settings(overrides: dict | None = None) -> dict:
         "RECORDS_FEED_URL": _env("LMS_RECORDS_FEED_URL"),
         "RECORDS_FEED_TOKEN": _env("LMS_RECORDS_FEED_TOKEN"),
         "RECORDS_PRORATE": _env("LMS_RECORDS_PRORATE", "monthly"),
+        # Development-file integrity: the key of the entries' HMAC chain (unset: generated into
+        # instance/records_key on first use; several machines writing one database must share it)
+        # and the signed checkpoint of every person's head.
+        "RECORDS_KEY": _env("LMS_RECORDS_KEY"),
+        "RECORDS_CHECKPOINT_PATH": _env("LMS_RECORDS_CHECKPOINT", str(instance_path / "records_checkpoint.json")),
         "PACKAGE_MAX_BYTES": _env_int("LMS_PACKAGE_MAX_BYTES", 2 * 1024 * 1024 * 1024),
         # Media: the resumable upload accepts files up to MEDIA_MAX_UPLOAD_BYTES in chunks of at
         # most UPLOAD_CHUNK_BYTES; the plain form (no JavaScript) only up to MEDIA_FORM_UPLOAD_BYTES.
@@ -91,4 +96,6 @@ def load_settings(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     settings.update(overrides)
+    if settings["RECORDS_KEY"] and len(settings["RECORDS_KEY"]) < 32:
+        raise ValueError("LMS_RECORDS_KEY must have at least 32 characters (e.g. `openssl rand -hex 32`).")
     return settings

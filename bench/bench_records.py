@@ -49,6 +49,7 @@ def build_county():
     from app.org.id_number import make_id_number
     from app.org.models import Person
     from app.records.hashing import entry_hash
+    from app.records.integrity import chain_key
     from app.records.models import DevelopmentEntry
 
     county = services.create_unit(code="C", name="基准旗", level=UnitLevel.COUNTY)
@@ -72,15 +73,18 @@ def build_county():
     db.session.commit()
     people = db.session.execute(select(Person.id, Person.unit_id).order_by(Person.id)).all()
     rng = random.Random(11)
+    key = chain_key()
     batch, total, started = [], 0, time.perf_counter()
+    next_id = 0
     for person_id, unit_id in people:
         prev, sequence = "", 0
         for year in range(THIS_YEAR - YEARS + 1, THIS_YEAR + 1):
             for number in range(ENTRIES):
                 sequence += 1
+                next_id += 1  # ids are hashed: given here rather than by the database
                 kind = rng.choice(KINDS)
                 entry = SimpleNamespace(
-                    uid=str(uuid.UUID(int=rng.getrandbits(128))), person_id=person_id, sequence=sequence,
+                    id=next_id, uid=str(uuid.UUID(int=rng.getrandbits(128))), person_id=person_id, sequence=sequence,
                     unit_id=unit_id, year=year, kind=kind,
                     occurred_at=datetime(year, 1, 1, tzinfo=timezone.utc) + timedelta(hours=number * 100),
                     source="self_study", course_id=None, session_id=None, attempt_id=None, grant_id=None,
@@ -89,8 +93,8 @@ def build_county():
                     status=rng.choice(STATUSES) if kind == "session_attendance" else "", note="",
                     corrects_id=None, recorded_by_id=None)
                 entry.prev_hash = prev
-                entry.hash = prev = entry_hash(entry, prev)
                 entry.created_at = entry.occurred_at
+                entry.hash = prev = entry_hash(entry, key)
                 batch.append(vars(entry))
         if len(batch) >= 20000:
             db.session.execute(insert(DevelopmentEntry), batch)
@@ -99,6 +103,9 @@ def build_county():
     if batch:
         db.session.execute(insert(DevelopmentEntry), batch)
         total += len(batch)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('development_entry', 'id'), :last)"),
+                           {"last": next_id})
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
@@ -134,6 +141,20 @@ def run(kind: str) -> None:
         print(f"  branch drill-down: median {drill['median_ms']:.0f} ms, p95 {drill['p95_ms']:.0f} ms")
         print(f"  township XLSX export: {seconds:.1f} s (target < 10), {size / 1e6:.1f} MB file, "
               f"peak memory grew by {grown / 1e6:.0f} MB")
+        from app.records import integrity
+
+        started = time.perf_counter()
+        checkpoint = integrity.write_checkpoint()
+        db.session.commit()
+        written = time.perf_counter() - started
+        started = time.perf_counter()
+        report = integrity.verify_chains()
+        verified = time.perf_counter() - started
+        db.session.rollback()
+        assert report.ok, report.problems[:3]
+        print(f"  lms records checkpoint: {written:.1f} s; lms records verify: {verified:.1f} s for "
+              f"{report.checked} entries ({report.checked / verified:.0f} entries/s), "
+              f"{len(checkpoint.heads)} heads")
 
 
 if __name__ == "__main__":

@@ -3,22 +3,45 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask, Response
 
 
 def load_or_create_secret_key(instance_path: str) -> str:
-    """Read the key from the instance folder, creating it (mode 0600) the first time."""
-    path = Path(instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    """The session-signing key: instance/secret_key, created the first time."""
+    return load_or_create_instance_key(instance_path, "secret_key")
+
+
+def load_or_create_instance_key(instance_path: str, name: str) -> str:
+    """Read a random key from the instance folder, creating it (mode 0600) the first time.
+
+    The key is written to a temporary file and linked into place, so a second process starting
+    at the same moment reads either nothing (and links its own, which fails) or the whole key,
+    never a half-written file.
+    """
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                os.chmod(temporary, 0o600)
+                handle.write(secrets.token_hex(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process won the race: use its key
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty; remove it to generate a new key")
+    return key
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

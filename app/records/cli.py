@@ -1,4 +1,4 @@
-"""`lms records ...`: verify the hash chains, export, deliver the outbox."""
+"""`lms records ...`: verify the chains, checkpoint their heads, re-chain, export, deliver the outbox."""
 from __future__ import annotations
 
 import sys
@@ -40,24 +40,89 @@ def _unit_by_code(code: str):
 
 @click.group("records")
 def records_group() -> None:
-    """Development files: verify, export, deliver the outbound feed."""
+    """Development files: verify, checkpoint, rechain, export, deliver the outbound feed."""
+
+
+def _echo_problem(problem, label: str = "BROKEN") -> None:
+    click.echo(f"{label} person {problem.person_id} ({problem.person_name}) entry {problem.entry_id} "
+               f"(#{problem.sequence}): {problem.problem}")
 
 
 @records_group.command("verify")
 @click.option("--unit", "unit_code", help="Only people in this unit's subtree.")
 @with_appcontext
 def verify_command(unit_code: str | None) -> None:
-    """Recompute every person's hash chain; name the first changed entry per person (exit 1 if any)."""
-    from app.records.services import verify_chains
+    """Check every person's keyed hash chain and the signed checkpoint of their heads; name the
+    first changed entry per person and every file shorter than the checkpoint (exit 1 if any)."""
+    from app.records.integrity import checkpoint_path, verify_chains
 
     unit = _unit_by_code(unit_code) if unit_code else None
-    checked, problems = verify_chains(unit.path if unit else None)
+    report = verify_chains(unit.path if unit else None)
     db.session.rollback()
-    for problem in problems:
-        click.echo(f"BROKEN person {problem.person_id} ({problem.person_name}) entry {problem.entry_id} "
-                   f"(#{problem.sequence}): {problem.problem}")
-    click.echo(f"{checked} entries checked, {len(problems)} broken chain(s).")
-    if problems:
+    if report.checkpoint_error:
+        click.echo(f"BROKEN checkpoint: {report.checkpoint_error}")
+    for problem in report.problems:
+        _echo_problem(problem)
+    if report.checkpoint is not None:
+        click.echo(f"Checkpoint #{report.checkpoint.number} of {report.checkpoint.written_at}: "
+                   f"{len(report.checkpoint.heads)} files, {report.checkpoint.entries} entries.")
+    elif not report.checkpoint_error:
+        click.echo(f"No checkpoint yet ({checkpoint_path()}): a removed last entry or file is only noticed "
+                   "after `lms records checkpoint` (the job writes one every hour).")
+    click.echo(f"{report.checked} entries of {report.people} people checked, {len(report.problems)} broken chain(s).")
+    if not report.ok:
+        sys.exit(1)
+
+
+@records_group.command("checkpoint")
+@with_appcontext
+def checkpoint_command() -> None:
+    """Write the signed checkpoint of every person's head now (the job does it every hour)."""
+    from app.records.integrity import CheckpointError, checkpoint_path, write_checkpoint
+
+    try:
+        checkpoint = write_checkpoint()
+    except CheckpointError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error} Not overwritten; see docs/security.md.") from None
+    db.session.commit()
+    click.echo(f"Checkpoint #{checkpoint.number} written to {checkpoint_path()}: {len(checkpoint.heads)} files, "
+               f"{checkpoint.entries} entries.")
+    if checkpoint.held_back:
+        click.echo(f"{len(checkpoint.held_back)} file(s) no longer reach the head the last checkpoint recorded "
+                   "and keep it; `lms records verify` names them.")
+        sys.exit(1)
+
+
+@records_group.command("rechain")
+@with_appcontext
+def rechain_command() -> None:
+    """Once after upgrading to the keyed chain (migration 0011): re-chain the entries still
+    carrying the unkeyed hash with the key, then write a checkpoint. Files the unkeyed chain
+    does not verify are left as they are and named (exit 1)."""
+    from app.records.integrity import (RECHAIN_CHUNK, CheckpointError, chain_key, read_checkpoint,
+                                       rechain_candidates, rechain_people, write_checkpoint)
+
+    key = chain_key()
+    try:
+        checkpoint = read_checkpoint(key)
+    except CheckpointError as error:
+        raise click.ClickException(str(error)) from None
+    candidates = rechain_candidates(key, checkpoint)
+    db.session.rollback()
+    rechained, refused = [], []
+    for start in range(0, len(candidates), RECHAIN_CHUNK):
+        report = rechain_people(candidates[start:start + RECHAIN_CHUNK], key, checkpoint)
+        db.session.commit()
+        rechained += report.rechained
+        refused += report.refused
+    for problem in refused:
+        _echo_problem(problem, "REFUSED")
+    if rechained:
+        write_checkpoint(rechained=frozenset(rechained))
+        db.session.commit()
+    click.echo(f"{len(rechained)} file(s) re-chained with the key, {len(refused)} refused.")
+    if refused:
         sys.exit(1)
 
 

@@ -1,10 +1,13 @@
 """Training plans (年度培训计划) and development files (培养档案).
 
 A DevelopmentEntry is append-only: a correction is a new entry pointing at the one it
-corrects. Each person's entries form a hash chain (sequence 1, 2, ...; each hash covers the
-entry's content and the previous hash) so `lms records verify` finds rows changed behind
-the application's back. unit_id and year are copied onto the entry when it is written so
-reports per unit and year read one indexed table.
+corrects. Each person's entries form a keyed hash chain (sequence 1, 2, ...; each hash is an
+HMAC over every stored field, id, created_at and the previous hash included, with a key kept
+outside the database) so `lms records verify` finds rows changed behind the application's back
+(app/records/integrity.py). No foreign key removes or rewrites an entry: a person, or an
+account that recorded entries, cannot be deleted while the entries exist (people are archived,
+never deleted). unit_id and year are copied onto the entry when it is written so reports per
+unit and year read one indexed table.
 """
 from __future__ import annotations
 
@@ -115,7 +118,7 @@ class DevelopmentEntry(UnitScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True)  # stable id (the xAPI statement id)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"))
     sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per person: the chain's order
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     year: Mapped[int] = mapped_column(Integer)
@@ -133,7 +136,7 @@ class DevelopmentEntry(UnitScoped, db.Model):
     status: Mapped[str] = mapped_column(String(24), default="")  # attendance status, grade or stage
     note: Mapped[str] = mapped_column(Text, default="")
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("development_entry.id"))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="RESTRICT"))
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -163,7 +166,8 @@ class OutboxStatement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[str] = mapped_column(String(36), unique=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("development_entry.id", ondelete="CASCADE"))
+    # The entry the statement reports; None for a checkpoint statement (app.records.integrity).
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("development_entry.id", ondelete="RESTRICT"))
     body: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -4,6 +4,7 @@ marked delivered only after the receiver answered 2xx; the statement id lets it 
 from __future__ import annotations
 
 import json
+import uuid
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from sqlalchemy import func, select
 from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.records.models import DevelopmentEntry, OutboxStatement
-from app.records.xapi import statement_for
+from app.records.xapi import checkpoint_statement, statement_for
 
 BASE_DELAY_SECONDS = 30
 MAX_DELAY_SECONDS = 6 * 3600
+CHECKPOINT_NAMESPACE = uuid.UUID("6c1f2a57-3c38-4b1e-9d0e-0b8f5a1c2d47")  # statement ids of checkpoints
 
 
 def feed_url() -> str | None:
@@ -33,6 +35,33 @@ def enqueue_statement(entry: DevelopmentEntry) -> OutboxStatement | None:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def enqueue_checkpoint(checkpoint, *, previous_signature: str) -> OutboxStatement | None:
+    """The checkpoint's statement (app.records.integrity.write_checkpoint), in the outbox's order."""
+    if not feed_url():
+        return None
+    statement_id = str(uuid.uuid5(CHECKPOINT_NAMESPACE, checkpoint.signature))
+    body = checkpoint_statement(statement_id=statement_id, number=checkpoint.number,
+                                written_at=checkpoint.written_at, people=len(checkpoint.heads),
+                                entries=checkpoint.entries, digest=checkpoint.digest,
+                                signature=checkpoint.signature, previous_signature=previous_signature)
+    row = OutboxStatement(statement_id=statement_id, entry_id=None, next_attempt_at=utcnow(),
+                          body=json.dumps(body, ensure_ascii=False, sort_keys=True))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def refresh_pending_statements(entry_ids: list[int]) -> None:
+    """Statements not yet delivered carry the entries' current hashes (after re-chaining)."""
+    for start in range(0, len(entry_ids), 1000):
+        rows = db.session.scalars(select(OutboxStatement).where(
+            OutboxStatement.entry_id.in_(entry_ids[start:start + 1000]), OutboxStatement.delivered_at.is_(None)))
+        for row in rows:
+            entry = db.session.get(DevelopmentEntry, row.entry_id)
+            row.body = json.dumps(statement_for(entry), ensure_ascii=False, sort_keys=True)
+    db.session.flush()
 
 
 def backoff(attempts: int) -> timedelta:

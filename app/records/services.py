@@ -3,8 +3,7 @@ inside the caller's transaction (flush only, never commit)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Account, Person
 from app.records.hashing import entry_hash
+from app.records.integrity import chain_key
 from app.records.models import AppraisalGrade, DevelopmentEntry, DevelopmentStage, EntryKind
 
 HOURS_QUANTUM = Decimal("0.001")
@@ -31,21 +31,22 @@ def _last_entry(person_id: int) -> DevelopmentEntry | None:
 
 def append_entry(person: Person, kind: EntryKind, *, occurred_at: datetime | None = None, year: int | None = None,
                  hours: Decimal | None = None, **fields) -> DevelopmentEntry:
-    """Append one entry to the person's file and link it into the person's hash chain."""
+    """Append one entry to the person's file and link it into the person's keyed hash chain."""
     from app.study.credit import lock_people
 
     lock_people([person.id])
-    occurred_at = as_utc(occurred_at or utcnow())
+    occurred_at = as_utc(occurred_at or utcnow()).astimezone(timezone.utc)
     last = _last_entry(person.id)
     entry = DevelopmentEntry(
         uid=str(uuid.uuid4()), person_id=person.id, sequence=(last.sequence + 1) if last else 1,
         unit_id=person.unit_id, year=year or local_year(occurred_at), kind=EntryKind(kind).value,
         occurred_at=occurred_at, hours=Decimal(hours or 0).quantize(HOURS_QUANTUM),
         source=fields.pop("source", "") or "", title=(fields.pop("title", "") or "")[:200],
-        status=fields.pop("status", "") or "", note=fields.pop("note", "") or "", **fields)
-    entry.prev_hash = last.hash if last else ""
-    entry.hash = entry_hash(entry, entry.prev_hash)
+        status=fields.pop("status", "") or "", note=fields.pop("note", "") or "",
+        prev_hash=last.hash if last else "", hash="", created_at=utcnow(), **fields)
     db.session.add(entry)
+    db.session.flush()  # the id the database gives is part of the hash
+    entry.hash = entry_hash(entry, chain_key())
     db.session.flush()
     from app.records.outbox import enqueue_statement
 
@@ -230,46 +231,3 @@ def add_appraisal(person: Person, *, year: int, by: Account, grade: str | None =
 def set_stage(person: Person, *, stage: str, by: Account, note: str = "") -> DevelopmentEntry:
     return append_entry(person, EntryKind.STAGE, status=DevelopmentStage(stage).value, note=note.strip(),
                         recorded_by_id=by.id, source="organiser")
-
-
-# --- verification --------------------------------------------------------------------------
-
-@dataclass
-class ChainProblem:
-    person_id: int
-    person_name: str
-    entry_id: int
-    sequence: int
-    problem: str
-
-
-def verify_chains(unit_path: str | None = None) -> tuple[int, list[ChainProblem]]:
-    """Recompute every chain (of people in the unit's subtree); the first broken entry per person."""
-    from app.core.scope import subtree_condition
-    from app.org.models import Unit
-
-    statement = (select(DevelopmentEntry, Person.name).join(Person, Person.id == DevelopmentEntry.person_id)
-                 .order_by(DevelopmentEntry.person_id, DevelopmentEntry.sequence))
-    if unit_path is not None:
-        statement = statement.where(Person.unit_id.in_(select(Unit.id).where(subtree_condition(Unit.path, unit_path))))
-    checked = 0
-    problems: list[ChainProblem] = []
-    current_person, prev_hash, expected_sequence, broken = None, "", 1, False
-    for entry, name in db.session.execute(statement.execution_options(yield_per=2000)):
-        checked += 1
-        if entry.person_id != current_person:
-            current_person, prev_hash, expected_sequence, broken = entry.person_id, "", 1, False
-        if not broken:
-            problem = None
-            if entry.sequence != expected_sequence:
-                problem = f"entry #{expected_sequence} is missing (found #{entry.sequence})"
-            elif entry.prev_hash != prev_hash:
-                problem = "its link to the previous entry does not match (an earlier entry was changed or removed)"
-            elif entry_hash(entry, entry.prev_hash) != entry.hash:
-                problem = "its content does not match its hash (a field was changed)"
-            if problem:
-                problems.append(ChainProblem(entry.person_id, name, entry.id, entry.sequence, problem))
-                broken = True
-        prev_hash, expected_sequence = entry.hash, entry.sequence + 1
-        db.session.expunge(entry)
-    return checked, problems

@@ -1,9 +1,12 @@
 """Shared builders of records tests: study events produced through the real services."""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 
 from app.core.model_base import utcnow
 from app.extensions import db
@@ -43,3 +46,55 @@ def closed_session(world, *, members: int = 3, lessons: int = 2):
                              now=session.starts_at + timedelta(minutes=20))
     session_services.close_session(session, by=secretary)
     return session, people
+
+
+# --- rows read and written past the application (attacks, data of older versions) ----------
+
+def unkeyed_hash_as_before_0011(row: dict, prev_hash: str) -> str:
+    """What someone reading the code before 0011 recomputes: SHA-256 of the previous hash and the
+    entry's fields as canonical JSON (no key needed)."""
+    fields = ("uid", "person_id", "sequence", "unit_id", "year", "kind", "occurred_at", "source", "course_id",
+              "session_id", "attempt_id", "grant_id", "title", "hours", "score", "status", "note", "corrects_id",
+              "recorded_by_id")
+    values = {}
+    for name in fields:
+        value = row[name]
+        if isinstance(value, datetime):
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc) \
+                .strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        elif isinstance(value, Decimal):
+            value = str(value.quantize(Decimal("0.001")))
+        elif isinstance(value, float):
+            value = f"{value:.4f}"
+        values[name] = value
+    canonical = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def stored_rows(person_id: int) -> list[dict]:
+    """The person's rows as stored (typed by the table, read past the application)."""
+    table = DevelopmentEntry.__table__
+    with db.engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(
+            select(table).where(table.c.person_id == person_id).order_by(table.c.sequence))]
+
+
+def insert_entry(values: dict) -> None:
+    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(insert(DevelopmentEntry.__table__).values(**values))
+    db.session.expire_all()
+
+
+def rehash_without_key(person_id: int, recompute, *, start: int = 1) -> None:
+    """Recompute the person's chain from entry #start with `recompute` and store it."""
+    rows = stored_rows(person_id)
+    prev_hash = rows[start - 2]["hash"] if start > 1 else ""
+    db.session.commit()
+    with db.engine.begin() as connection:
+        for row in rows[start - 1:]:
+            row["prev_hash"] = prev_hash
+            prev_hash = recompute(row, prev_hash)
+            connection.execute(text("UPDATE development_entry SET prev_hash = :prev, hash = :hash WHERE id = :id"),
+                               {"prev": row["prev_hash"], "hash": prev_hash, "id": row["id"]})
+    db.session.expire_all()

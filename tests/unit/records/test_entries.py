@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from app.core.model_base import utcnow
 from app.extensions import db
 from app.quiz import services as quiz_services
-from app.records import services
+from app.records import integrity, services
 from app.records.models import DevelopmentEntry, EntryKind
 from app.records.queries import hours_in_year
 from app.study.credit import grant_self_study
@@ -137,8 +137,8 @@ def test_entries_chain_per_person_and_verify_passes(world):
     assert [entry.sequence for entry in entries] == [1, 2, 3, 4]
     assert entries[0].prev_hash == "" and all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:]))
     db.session.commit()
-    checked, problems = services.verify_chains()
-    assert checked == 4 and problems == []
+    report = integrity.verify_chains()
+    assert report.checked == 4 and report.problems == [] and report.ok
 
 
 def _tamper(sql: str, **params) -> None:
@@ -154,7 +154,7 @@ def test_verify_names_an_entry_changed_with_sql(world, app):
     complete_course(world.person_b1, create_course(world.township_b, lessons=1))
     credit = entries_of(world.person_a1, EntryKind.CREDIT)[0]
     _tamper("UPDATE development_entry SET hours = 20 WHERE id = :id", id=credit.id)
-    checked, problems = services.verify_chains()
+    problems = integrity.verify_chains().problems
     assert [(p.person_id, p.entry_id) for p in problems] == [(world.person_a1.id, credit.id)]
     assert "hash" in problems[0].problem
     result = app.test_cli_runner().invoke(args=["records", "verify"])
@@ -171,10 +171,10 @@ def test_verify_catches_a_deleted_entry_and_a_rewritten_hash(world, app):
     services.set_stage(world.person_a1, stage="activist", by=world.accounts["organiser_a"])
     first, second, third = entries_of(world.person_a1)
     _tamper("UPDATE development_entry SET note = 'x', hash = :fake WHERE id = :id", fake="0" * 64, id=second.id)
-    _, problems = services.verify_chains()
+    problems = integrity.verify_chains().problems
     assert problems[0].entry_id == second.id
     _tamper("DELETE FROM development_entry WHERE id = :id", id=second.id)
-    _, problems = services.verify_chains()
+    problems = integrity.verify_chains().problems
     assert problems[0].entry_id == third.id and "missing" in problems[0].problem
 
 
@@ -193,7 +193,7 @@ def test_a_correction_is_a_new_entry_with_who_and_why(world):
     again = services.correct_entry(credit, by=organiser, reason="复核后恢复", hours=Decimal("2"))
     assert again.hours == Decimal("0.500") and services.effective_hours(credit) == Decimal("2.000")
     db.session.commit()
-    assert services.verify_chains()[1] == []
+    assert integrity.verify_chains().problems == []
 
 
 def test_appraisal_needs_a_grade_or_review(world):

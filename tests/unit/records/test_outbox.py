@@ -1,10 +1,13 @@
 """The outbox delivers xAPI statements to a real local HTTP receiver that is down at first."""
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +16,9 @@ from app.core.model_base import utcnow
 from app.extensions import db
 from app.records import outbox
 from app.records.models import DevelopmentEntry, OutboxStatement
+from app.records.xapi import LOCAL
 from tests.factories import create_course
-from tests.unit.records.records_data import complete_course
+from tests.unit.records.records_data import complete_course, entries_of
 
 
 class Receiver:
@@ -112,3 +116,40 @@ def test_the_deliver_command_reports_the_backlog(world, app, receiver):
     result = app.test_cli_runner().invoke(args=["records", "deliver"])
     assert "2 delivered, 0 failed; 0 waiting." in result.output
     assert len({s["id"] for s in receiver.received}) == 2
+
+
+def _assert_valid_statement(statement: dict) -> None:
+    """The parts of xAPI 1.0.3 a receiver checks first: a UUID id, an Agent identified by an
+    account, verb and activity IRIs, an ISO 8601 timestamp, extensions keyed by IRIs."""
+    uuid.UUID(statement["id"])
+    actor = statement["actor"]
+    assert actor["objectType"] == "Agent" and set(actor["account"]) == {"homePage", "name"}
+    assert statement["verb"]["id"].startswith("http") and statement["verb"]["display"]
+    assert statement["object"]["objectType"] == "Activity" and statement["object"]["id"].startswith("http")
+    datetime.fromisoformat(statement["timestamp"])
+    assert all(key.startswith("http") for key in statement["result"]["extensions"])
+
+
+def test_the_feed_carries_every_head_and_every_checkpoint(world, app, receiver):
+    complete_course(world.person_a1, create_course(world.township_a, lessons=1, credit_hours="2"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["records", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    receiver.up = True
+    assert outbox.deliver_due().delivered == 3
+    db.session.commit()
+    for statement in receiver.received:
+        _assert_valid_statement(statement)
+    by_id = {statement["id"]: statement for statement in receiver.received}
+    for entry in entries_of(world.person_a1):
+        extensions = by_id[entry.uid]["result"]["extensions"]
+        assert extensions[LOCAL + "entry-sequence"] == entry.sequence
+        assert (extensions[LOCAL + "entry-hash"], extensions[LOCAL + "previous-hash"]) == (entry.hash, entry.prev_hash)
+    checkpoint = receiver.received[-1]
+    assert checkpoint["verb"]["id"] == LOCAL + "verbs/checkpointed"
+    body = json.loads(Path(app.config["RECORDS_CHECKPOINT_PATH"]).read_text(encoding="utf-8"))
+    signature = body.pop("signature")
+    values = checkpoint["result"]["extensions"][LOCAL + "checkpoint"]
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert values["digest"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert (values["signature"], values["number"], values["people"], values["entries"]) == (signature, 1, 1, 2)
