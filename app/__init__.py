@@ -17,7 +17,7 @@ MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media
                  "app.quiz.models", "app.study.progress.models", "app.study.sessions.models", "app.records.models")
 
 # Modules that connect receivers to domain events (blinker signals), imported explicitly.
-SUBSCRIBER_MODULES = ("app.study.subscriptions",)
+SUBSCRIBER_MODULES = ("app.study.subscriptions", "app.api.subscriptions")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -8,6 +8,7 @@ PostgreSQL and Redis.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -55,6 +56,9 @@ def load_settings(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env("LMS_SECURE_COOKIES", "0") == "1",
+        # "Stay logged in" lasts this long at most; so does any login, however its cookie is kept
+        # (app.org.auth_views.load_account checks the login moment carried in the session id).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,  # a terminal page may stay open all evening
         "MAX_CONTENT_LENGTH": _env_int("LMS_MAX_FORM_BYTES", 20 * 1024 * 1024),
         "ROSTER_MAX_BYTES": _env_int("LMS_ROSTER_MAX_BYTES", 10 * 1024 * 1024),

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager
 
 from app.api.models import ApiToken
@@ -45,6 +45,16 @@ def create_token(account: Account, name: str = "") -> tuple[ApiToken, str]:
 def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+
+
+def revoke_tokens_of(account_id: int, at: datetime | None = None) -> None:
+    """Revoke every token of the account that is not revoked yet."""
+    db.session.execute(update(ApiToken).where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=at or utcnow()).execution_options(synchronize_session="fetch"))
+
+
+def on_credentials_changed(_sender, *, account_id: int, at: datetime | None = None) -> None:
+    revoke_tokens_of(account_id, at)
 
 
 def list_tokens_for(account: Account) -> list[ApiToken]:

@@ -1,8 +1,12 @@
 """Locale choice: explicit choice in the session, then the account, then Chinese."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import current_app, has_request_context, session
 from flask_login import current_user
+
+from app.core.model_base import as_utc
 
 
 def select_locale() -> str:
@@ -15,6 +19,19 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_moment(moment: datetime) -> str:
+    """A moment in the coming hours for a message ("try again after ..."): the local time, with
+    the date when it is not today."""
+    from babel.dates import format_skeleton
+    from flask_babel import format_datetime, get_locale, to_user_timezone
+
+    moment = as_utc(moment)
+    local = to_user_timezone(moment)
+    if local.date() == to_user_timezone(datetime.now(timezone.utc)).date():
+        return format_datetime(moment, "HH:mm")
+    return f'{format_skeleton("MMMd", local, locale=get_locale())} {format_datetime(moment, "HH:mm")}'
 
 
 # --- catalog maintenance (`lms i18n ...`) ------------------------------------

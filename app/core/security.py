@@ -1,9 +1,11 @@
-"""Secret key on first run, security headers on every response."""
+"""Secret key on first run, security headers on every response, the lockout rule for secrets."""
 from __future__ import annotations
 
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, Response
@@ -68,3 +70,27 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     return response
+
+
+@dataclass(frozen=True)
+class GrowingLockout:
+    """Consecutive wrong secrets lock an account for longer and longer.
+
+    The first `free` failures since the last success cost nothing; each one after that locks
+    for `first`, doubled per further failure, at most `cap`, counted from the last failure.
+    Doubling makes a burst of parallel guesses lock the account for longer, so racing the
+    check gains an attacker little. One rule for passwords and PINs (app.org.services).
+    """
+
+    free: int
+    first: timedelta
+    cap: timedelta
+
+    def locked_until(self, failures: int, last_failure: datetime | None) -> datetime | None:
+        if failures < self.free or last_failure is None:
+            return None
+        doublings = min(failures - self.free, 32)  # 2**32 minutes is past any cap
+        return last_failure + min(self.first * 2 ** doublings, self.cap)
+
+    def tries_left(self, failures: int) -> int:
+        return max(0, self.free - failures)

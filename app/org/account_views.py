@@ -56,8 +56,12 @@ def account_detail(account_id: int):
                                     is_enabled=form.is_enabled.data)
             if form.new_password.data:
                 services.set_password(account, form.new_password.data)
+            if form.new_pin.data:
+                services.set_pin(account, form.new_pin.data)
         except services.OrgError as error:
             flash(str(error), "error")
+            # 422: the request's commit hook rolls back what was already changed (nothing half-saved)
+            return render_template("org/account_detail.html", account=account, form=form), 422
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("org.account_detail", account_id=account.id))

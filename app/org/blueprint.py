@@ -7,6 +7,7 @@ auth_bp = Blueprint("auth", __name__, template_folder="templates")
 auth_bp.add_url_rule("/login", view_func=auth_views.login, methods=["GET", "POST"])
 auth_bp.add_url_rule("/logout", view_func=auth_views.logout, methods=["POST"])
 auth_bp.add_url_rule("/activate", view_func=auth_views.activate, methods=["GET", "POST"])
+auth_bp.add_url_rule("/account/password", view_func=auth_views.password, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account/pin", view_func=auth_views.pin, methods=["GET", "POST"])
 
 org_bp = Blueprint("org", __name__, template_folder="templates")

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -18,11 +18,20 @@ class ActivateForm(FlaskForm):
     identifier = StringField(_l("Phone number or login name on your slip"),
                              validators=[DataRequired(), Length(max=64)])
     code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=20)])
-    password = PasswordField(_l("New password (at least 6 characters)"),
-                             validators=[DataRequired(), Length(min=6, max=200)])
+    password = PasswordField(_l("New password (at least 8 characters, not a common one)"),
+                             validators=[DataRequired()])
     pin = StringField(_l("PIN for roll call (4-6 digits, optional)"),
                       validators=[Optional(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
     submit = SubmitField(_l("Activate"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password (at least 8 characters, not a common one)"),
+                                 validators=[DataRequired()])
+    new_password_again = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords are not the same."))])
+    submit = SubmitField(_l("Change password"))
 
 
 class PinForm(FlaskForm):
@@ -63,12 +72,14 @@ class AccountCreateForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
     site_id = SelectField(_l("Activity room (terminal accounts only)"), coerce=int, validators=[Optional()])
-    password = PasswordField(_l("Password (at least 6 characters)"), validators=[DataRequired(), Length(min=6, max=200)])
+    password = PasswordField(_l("Password (at least 8 characters, not a common one)"), validators=[DataRequired()])
     submit = SubmitField(_l("Create account"))
 
 
 class AccountEditForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=50)])
     is_enabled = BooleanField(_l("Account may log in"))
-    new_password = PasswordField(_l("New password (leave empty to keep)"), validators=[Optional(), Length(min=6, max=200)])
+    new_password = PasswordField(_l("New password (leave empty to keep)"), validators=[Optional()])
+    new_pin = PasswordField(_l("New PIN for roll call (leave empty to keep)"), validators=[
+        Optional(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
     submit = SubmitField(_l("Save"))

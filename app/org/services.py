@@ -9,19 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.i18n import format_moment
 from app.core.model_base import as_utc, utcnow
+from app.core.security import GrowingLockout
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory, Role, UnitLevel
 from app.org.models import Account, Person, PersonCadreRole, PinFailure, Site, Unit
+from app.org.password_policy import password_problem
+from app.org.signals import credentials_changed
 
 ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L on printed slips
 ACTIVATION_LENGTH = 8
 ACTIVATION_VALID_DAYS = 90
 PIN_PATTERN = re.compile(r"^\d{4,6}$")
-MIN_PASSWORD_LENGTH = 6
 
 
 class OrgError(ValueError):
@@ -152,21 +155,56 @@ def update_account(account: Account, *, by: Account, display_name: str, is_enabl
         raise OrgError(_("You cannot disable your own account."))
     account.display_name = display_name.strip() or account.username
     if account.is_enabled and not is_enabled:
-        account.session_version = (account.session_version or 0) + 1  # log out everywhere
+        end_sessions(account)
     account.is_enabled = is_enabled
 
 
-def set_password(account: Account, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise OrgError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-    account.password_hash = hash_secret(password)
+def end_sessions(account: Account) -> None:
+    """Log the account out everywhere: every session cookie and remember-me cookie carries the
+    session version (Account.get_id), so the old ones stop working at once."""
     account.session_version = (account.session_version or 0) + 1
+
+
+def _credentials_changed(account: Account) -> None:
+    """A new password or PIN: end the other sessions and revoke the API tokens (through the
+    signal; the API is a higher layer). A new secret also clears its lockout."""
+    end_sessions(account)
+    if account.id is not None:
+        db.session.flush()
+        credentials_changed.send(None, account_id=account.id, at=utcnow())
+
+
+def set_password(account: Account, password: str) -> None:
+    """Set, change or reset a password: the one place the password rule is applied."""
+    person = account.person
+    problem = password_problem(password, personal=(account.username, person.phone if person else None,
+                                                   person.id_number if person else None))
+    if problem:
+        raise OrgError(problem)
+    account.password_hash = hash_secret(password)
+    account.failed_logins = 0
+    account.last_failed_login_at = None
+    _credentials_changed(account)
+
+
+def change_own_password(account: Account, current: str, new: str, *, now: datetime | None = None) -> None:
+    """The person changes their own password; a wrong current one counts towards the lockout
+    (a stolen session must not become a way to guess the password)."""
+    check = check_password(account, current, now=now)
+    if check.locked_until is not None:
+        raise OrgError(password_locked_message(check.locked_until))
+    if not check.ok:
+        raise OrgError(_("The current password is wrong."))
+    set_password(account, new)
 
 
 def set_pin(account: Account, pin: str) -> None:
     if not PIN_PATTERN.match(pin):
         raise OrgError(_("The PIN must be 4 to 6 digits."))
     account.pin_hash = hash_secret(pin)
+    if account.id is not None:
+        db.session.execute(delete(PinFailure).where(PinFailure.account_id == account.id))
+    _credentials_changed(account)
 
 
 def check_pin(account: Account, pin: str) -> bool:
@@ -177,12 +215,10 @@ def check_pin(account: Account, pin: str) -> bool:
 #
 # A PIN never identifies a person alone: the terminal asks for the name first and then checks
 # that person's PIN here, the one place the lockout is decided. Wrong PINs are stored per
-# account in the database, so the limit holds whatever terminal, session or quiz they come
-# through. PIN_MAX_FAILURES wrong in PIN_FAILURE_WINDOW lock PIN sign-in until the oldest of
-# them is PIN_FAILURE_WINDOW old; the right PIN clears the count.
+# account in the database, so the limit holds whatever terminal, session (scheduled or ad hoc)
+# or quiz they come through. The right PIN, or a new one, clears the count.
 
-PIN_MAX_FAILURES = 5
-PIN_FAILURE_WINDOW = timedelta(minutes=15)
+PIN_LOCKOUT = GrowingLockout(free=5, first=timedelta(minutes=15), cap=timedelta(hours=24))
 
 
 @dataclass(frozen=True)
@@ -192,23 +228,18 @@ class PinCheck:
     locked_until: datetime | None = None  # set while PIN sign-in is locked
 
 
-def _recent_failures(account: Account, now: datetime) -> list[datetime]:
-    return [as_utc(value) for value in db.session.scalars(
-        select(PinFailure.failed_at).where(PinFailure.account_id == account.id,
-                                           PinFailure.failed_at > now - PIN_FAILURE_WINDOW)
-        .order_by(PinFailure.failed_at.desc()).limit(PIN_MAX_FAILURES))]
-
-
-def _lock_end(failures: list[datetime]) -> datetime | None:
-    if len(failures) < PIN_MAX_FAILURES:
-        return None
-    return failures[PIN_MAX_FAILURES - 1] + PIN_FAILURE_WINDOW
+def _pin_lock(account: Account) -> tuple[int, datetime | None]:
+    count, last = db.session.execute(
+        select(func.count(PinFailure.id), func.max(PinFailure.failed_at)).where(PinFailure.account_id == account.id)
+    ).one()
+    return count, as_utc(last)
 
 
 def pin_locked_until(account: Account, now: datetime | None = None) -> datetime | None:
     """When the account's PIN sign-in opens again, or None when it is not locked."""
     now = as_utc(now or utcnow())
-    return _lock_end(_recent_failures(account, now))
+    until = PIN_LOCKOUT.locked_until(*_pin_lock(account))
+    return until if until is not None and until > now else None
 
 
 def verify_pin(account: Account, pin: str, *, now: datetime | None = None) -> PinCheck:
@@ -217,7 +248,7 @@ def verify_pin(account: Account, pin: str, *, now: datetime | None = None) -> Pi
     While locked the PIN is not even checked (the right one does not open the lock early).
     """
     now = as_utc(now or utcnow())
-    locked_until = _lock_end(_recent_failures(account, now))
+    locked_until = pin_locked_until(account, now)
     if locked_until is not None:
         return PinCheck(ok=False, locked_until=locked_until)
     if account.is_enabled and check_pin(account, (pin or "").strip()):
@@ -225,9 +256,67 @@ def verify_pin(account: Account, pin: str, *, now: datetime | None = None) -> Pi
         return PinCheck(ok=True)
     db.session.add(PinFailure(account_id=account.id, failed_at=now))
     db.session.flush()
-    failures = _recent_failures(account, now)
-    locked_until = _lock_end(failures)
-    return PinCheck(ok=False, tries_left=max(0, PIN_MAX_FAILURES - len(failures)), locked_until=locked_until)
+    failures, _last = _pin_lock(account)
+    return PinCheck(ok=False, tries_left=PIN_LOCKOUT.tries_left(failures),
+                    locked_until=pin_locked_until(account, now))
+
+
+# --- passwords ---------------------------------------------------------------
+#
+# Wrong passwords are counted per account, whatever address they come from (the per-address
+# rate limit of the login page is a second, separate line). PASSWORD_LOCKOUT says how long the
+# account then waits; while it waits, no password is even checked.
+
+PASSWORD_LOCKOUT = GrowingLockout(free=5, first=timedelta(minutes=1), cap=timedelta(hours=1))
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    ok: bool
+    locked_until: datetime | None = None  # set while the account's login is locked
+
+
+def password_locked_until(account: Account, now: datetime | None = None) -> datetime | None:
+    now = as_utc(now or utcnow())
+    until = PASSWORD_LOCKOUT.locked_until(account.failed_logins or 0, as_utc(account.last_failed_login_at))
+    return until if until is not None and until > now else None
+
+
+def password_locked_message(locked_until: datetime) -> str:
+    return _("Too many wrong passwords for this account. Try again after %(time)s.",
+             time=format_moment(locked_until))
+
+
+def check_password(account: Account, password: str, *, now: datetime | None = None) -> PasswordCheck:
+    """Check the account's password, counting a wrong one; refuse unchecked while locked."""
+    now = as_utc(now or utcnow())
+    locked_until = password_locked_until(account, now)
+    if locked_until is not None:
+        return PasswordCheck(ok=False, locked_until=locked_until)
+    seen_failures = account.failed_logins or 0
+    if account.password_hash and check_password_hash(account.password_hash, password):
+        reset = db.session.execute(
+            update(Account).where(Account.id == account.id, Account.failed_logins == seen_failures)
+            .values(failed_logins=0, last_failed_login_at=None).execution_options(synchronize_session=False))
+        if reset.rowcount != 1:
+            # A wrong password was counted meanwhile (a parallel guess): decide on what is stored.
+            _reload_lockout(account)
+            locked_until = password_locked_until(account, now)
+            if locked_until is not None:
+                return PasswordCheck(ok=False, locked_until=locked_until)
+        account.failed_logins = 0
+        account.last_failed_login_at = None
+        return PasswordCheck(ok=True)
+    db.session.execute(  # one atomic increment: parallel guesses each count
+        update(Account).where(Account.id == account.id)
+        .values(failed_logins=Account.failed_logins + 1, last_failed_login_at=now)
+        .execution_options(synchronize_session=False))
+    _reload_lockout(account)
+    return PasswordCheck(ok=False, locked_until=password_locked_until(account, now))
+
+
+def _reload_lockout(account: Account) -> None:
+    db.session.refresh(account, ["failed_logins", "last_failed_login_at"])
 
 
 def find_account_for_login(identifier: str) -> Account | None:
@@ -243,16 +332,23 @@ def find_account_for_login(identifier: str) -> Account | None:
     return account
 
 
-def authenticate(identifier: str, password: str) -> Account | None:
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account | None = None  # set when the login succeeded
+    locked_until: datetime | None = None  # set when the account's login is locked
+
+
+def authenticate(identifier: str, password: str, *, now: datetime | None = None) -> LoginResult:
     account = find_account_for_login(identifier)
     if account is None or not account.is_enabled or not account.password_hash:
         # Spend the same time as a real check so a missing user is not revealed.
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(account.password_hash, password):
-        return None
+        return LoginResult()
+    check = check_password(account, password, now=now)
+    if not check.ok:
+        return LoginResult(locked_until=check.locked_until)
     account.last_login_at = utcnow()
-    return account
+    return LoginResult(account=account)
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")

@@ -8,12 +8,11 @@ Every page works with JavaScript off; static/quiz/keys.js only adds number keys 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.core.model_base import as_utc
+from app.core.i18n import format_moment
 from app.core.permissions import can
 from app.extensions import limiter
 from app.org.choices import Role
@@ -117,7 +116,7 @@ def _pin_refusal(person, check) -> str:
     """Wrong PINs count against the person wherever typed (app.org.services.verify_pin)."""
     if check is not None and check.locked_until is not None:
         return _("Too many wrong PINs: PIN sign-in for %(name)s is locked until %(time)s.",
-                 name=person.name, time=format_datetime(as_utc(check.locked_until), "HH:mm"))
+                 name=person.name, time=format_moment(check.locked_until))
     return _("Wrong PIN for %(name)s. Tries left: %(num)d.", name=person.name,
              num=check.tries_left if check is not None else 0)
 

@@ -39,8 +39,13 @@ class Account(UnitScoped, UserMixin, TimestampMixin, db.Model):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Part of every session id (get_id): bumping it ends every session and remember-me cookie.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Wrong passwords since the last right one, whatever the source address (the lockout:
+    # app.org.services.PASSWORD_LOCKOUT); kept in the database so every process counts together.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     scope_unit: Mapped[Unit | None] = relationship()
     person: Mapped[Person | None] = relationship()
@@ -63,7 +68,8 @@ class Account(UnitScoped, UserMixin, TimestampMixin, db.Model):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        # Bumping session_version (password change, disable) ends every old session.
+        # Bumping session_version (logout, password or PIN change, disable) ends every old
+        # session; the login moment is appended by app.org.auth_views.start_session.
         return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Course, CoursePublication, Lesson
 from app.core.localtime import local_day
+from app.core.i18n import format_moment
 from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org import services as org_services
@@ -294,7 +294,7 @@ def pin_locked_until(person: Person, now: datetime | None = None) -> datetime | 
 def pin_locked_message(person: Person, locked_until: datetime) -> str:
     return _("Too many wrong PINs: PIN sign-in for %(name)s is locked until %(time)s. "
              "Ask the secretary to tick the name on the roster.",
-             name=person.name, time=format_datetime(as_utc(locked_until), "HH:mm"))
+             name=person.name, time=format_moment(locked_until))
 
 
 # --- rotating QR code --------------------------------------------------------

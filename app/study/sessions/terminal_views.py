@@ -128,7 +128,9 @@ def terminal_roster_toggle(session_id: int, person_id: int):
 
 
 def _pin_limit_key() -> str:
-    return f"pin|{request.remote_addr}|{request.view_args.get('session_id')}"
+    # Per person, not per session: a new ad-hoc session must not bring a fresh bucket. The lock
+    # that really bounds guessing is the person's, in the database (app.org.services.verify_pin).
+    return f"pin|{request.view_args.get('person_id')}"
 
 
 @login_required
