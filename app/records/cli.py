@@ -97,7 +97,7 @@ def checkpoint_command() -> None:
 @records_group.command("rechain")
 @with_appcontext
 def rechain_command() -> None:
-    """Once after upgrading to the keyed chain (migration 0011): re-chain the entries still
+    """Once after upgrading to the keyed chain (migration 0014): re-chain the entries still
     carrying the unkeyed hash with the key, then write a checkpoint. Files the unkeyed chain
     does not verify are left as they are and named (exit 1)."""
     from app.records.integrity import (RECHAIN_CHUNK, CheckpointError, chain_key, read_checkpoint,

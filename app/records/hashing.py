@@ -6,7 +6,7 @@ itself: its id, created_at and prev_hash included). The key lives outside the da
 verifies. Values are normalised first (UTC ISO times, hours to 3 decimals, scores to 4) so
 SQLite and PostgreSQL round trips give the same text.
 
-Entries written before migration 0011 carry sha256(prev_hash + canonical JSON of fewer fields);
+Entries written before migration 0014 carry sha256(prev_hash + canonical JSON of fewer fields);
 `legacy_entry_hash` recognises them so `lms records rechain` can re-chain them once.
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ def entry_hash_of(values, key: bytes) -> str:
 
 
 def legacy_entry_hash(entry, prev_hash: str) -> str:
-    """The unkeyed hash entries had before migration 0011 (anyone could recompute it)."""
+    """The unkeyed hash entries had before migration 0014 (anyone could recompute it)."""
     return legacy_entry_hash_of(entry_values(entry), prev_hash)
 
 

@@ -1,5 +1,5 @@
 """Integrity of development files: the chain key, verification, the signed checkpoint of every
-person's head, and re-chaining the entries written before the keyed chain (migration 0011).
+person's head, and re-chaining the entries written before the keyed chain (migration 0014).
 
 Three things together notice a change made behind the application's back:
 - each entry's keyed hash (app/records/hashing.py) covers every stored field and the previous
@@ -65,7 +65,7 @@ class Head:
     last_hash: str
     unit_id: int | None
     name: str
-    legacy: bool = False  # holds entries hashed without the key (before migration 0011)
+    legacy: bool = False  # holds entries hashed without the key (before migration 0014)
 
     def as_dict(self) -> dict:
         return {"entries": self.entries, "last_id": self.last_id, "last_hash": self.last_hash,

@@ -8,7 +8,7 @@ from app.extensions import db, huey
 from app.study.progress import services
 
 
-@huey.periodic_task(crontab(minute="*/10"), name="app.study.progress.services.tasks.fold_progress")
+@huey.periodic_task(crontab(minute="*/10"), name="app.study.progress.tasks.fold_progress")
 def fold_progress() -> None:
     """Repair: merge heartbeats an older version stored without merging them (every heartbeat
     is merged in its own request now; this finds nothing on an installation that never ran it)."""

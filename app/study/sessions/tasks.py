@@ -8,7 +8,7 @@ from app.extensions import db, huey
 from app.study.sessions import services
 
 
-@huey.periodic_task(crontab(minute="*/5"), name="app.study.sessions.services.tasks.close_overdue_sessions")
+@huey.periodic_task(crontab(minute="*/5"), name="app.study.sessions.tasks.close_overdue_sessions")
 def close_overdue_sessions() -> None:
     """Every five minutes: a session left open closes itself at its planned end plus a grace,
     so a TV left on overnight earns nobody more than the planned length."""

@@ -50,8 +50,8 @@ def closed_session(world, *, members: int = 3, lessons: int = 2):
 
 # --- rows read and written past the application (attacks, data of older versions) ----------
 
-def unkeyed_hash_as_before_0011(row: dict, prev_hash: str) -> str:
-    """What someone reading the code before 0011 recomputes: SHA-256 of the previous hash and the
+def unkeyed_hash_as_before_0014(row: dict, prev_hash: str) -> str:
+    """What someone reading the code before 0014 recomputes: SHA-256 of the previous hash and the
     entry's fields as canonical JSON (no key needed)."""
     fields = ("uid", "person_id", "sequence", "unit_id", "year", "kind", "occurred_at", "source", "course_id",
               "session_id", "attempt_id", "grant_id", "title", "hours", "score", "status", "note", "corrects_id",

@@ -26,7 +26,7 @@ from app.records.hashing import ENTRY_FIELDS
 from app.records.models import DevelopmentEntry, EntryKind
 from tests.factories import create_course
 from tests.unit.records.records_data import (complete_course, entries_of, insert_entry, rehash_without_key, stored_rows,
-                                            unkeyed_hash_as_before_0011)
+                                            unkeyed_hash_as_before_0014)
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def test_deleting_a_file_and_then_its_person_is_named(world, app, files):
     _verify_names(app, files.person_a1, "张甲一", files.a1[-1].id, "whole file is gone and the person's row")
 
 
-@pytest.mark.parametrize("recompute", [unkeyed_hash_as_before_0011, _plain_sha256_of_every_field])
+@pytest.mark.parametrize("recompute", [unkeyed_hash_as_before_0014, _plain_sha256_of_every_field])
 def test_an_edit_with_the_chain_recomputed_with_plain_sha256_is_named(world, app, files, recompute):
     credit = files.a1[1]
     _sql("UPDATE development_entry SET hours = 20 WHERE id = :id", id=credit.id)
@@ -229,7 +229,7 @@ def test_a_whole_file_recomputed_with_the_old_formula_is_not_taken_for_a_file_fr
         world, app, files):
     first = files.a1[0]
     _sql("UPDATE development_entry SET title = '假课程' WHERE id = :id", id=first.id)
-    rehash_without_key(files.person_a1, unkeyed_hash_as_before_0011)
+    rehash_without_key(files.person_a1, unkeyed_hash_as_before_0014)
     _verify_names(app, files.person_a1, "张甲一", first.id, "#1", "unkeyed SHA-256", "without the key")
     # Nor can `lms records rechain` be used to bless it: the checkpoint recorded a keyed file.
     result = _run(app, "records", "rechain")
@@ -243,7 +243,7 @@ def test_a_forged_30_hour_entry_with_a_plausible_hash_is_named(world, app, files
     forged = {**last, "id": last["id"] + 1000, "uid": str(uuid.uuid4()), "sequence": 5, "kind": "credit",
               "hours": Decimal("30.000"), "title": "县委党校集中轮训", "status": "", "note": "", "source": "session",
               "recorded_by_id": None, "prev_hash": last["hash"]}
-    forged["hash"] = unkeyed_hash_as_before_0011(forged, last["hash"])
+    forged["hash"] = unkeyed_hash_as_before_0014(forged, last["hash"])
     insert_entry(forged)
     assert entries_of(world.person_a1)[-1].hours == Decimal("30.000")
     _verify_names(app, files.person_a1, "张甲一", forged["id"], "#5", "unkeyed SHA-256")

@@ -1,4 +1,4 @@
-"""Upgrading to the keyed chain: a database at 0010 with files hashed the old way (unkeyed
+"""Upgrading to the keyed chain: a database just before the keyed-chain migration with files hashed the old way (unkeyed
 SHA-256) is migrated to head and re-chained once with `lms records rechain`, on SQLite and
 PostgreSQL. Files changed before the re-chaining are refused, never blessed."""
 from __future__ import annotations
@@ -18,9 +18,16 @@ from app.records.models import OutboxStatement
 from tests.conftest import DEFAULT_PG_URL
 from tests.factories import build_world, create_course, create_person
 from tests.unit.records.records_data import (complete_course, entries_of, rehash_without_key, stored_rows,
-                                            unkeyed_hash_as_before_0011)
+                                            unkeyed_hash_as_before_0014)
 
-BEFORE = "0010_person_joining_dates"
+KEYED_CHAIN = "0014_records_keyed_chain"
+
+
+def _revision_before_the_keyed_chain(app) -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    return script.get_revision(KEYED_CHAIN).down_revision
 
 
 @pytest.fixture
@@ -44,17 +51,17 @@ def fresh_database(database_kind, tmp_path):
 
 @pytest.fixture
 def old_files(fresh_database, make_app):
-    """Files written by a version before 0011: the same rows, with unkeyed hashes."""
+    """Files written by a version before 0014: the same rows, with unkeyed hashes."""
     app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database, RECORDS_FEED_URL="http://127.0.0.1:9/statements")
     with app.app_context():
-        upgrade(revision=BEFORE)
+        upgrade(revision=_revision_before_the_keyed_chain(app))
         world = build_world()
         complete_course(world.person_a1, create_course(world.township_a, lessons=1, credit_hours="2"))
         services.set_stage(world.person_a1, stage="activist", by=world.accounts["organiser_a"])
         complete_course(world.person_b1, create_course(world.township_b, lessons=1))
         db.session.commit()
         for person in (world.person_a1, world.person_b1):
-            rehash_without_key(person.id, unkeyed_hash_as_before_0011)
+            rehash_without_key(person.id, unkeyed_hash_as_before_0014)
         upgrade(revision="heads")
         yield app, world
         db.session.remove()
@@ -101,13 +108,13 @@ def test_the_first_checkpoint_after_the_upgrade_holds_old_files_to_their_heads(o
     db.session.commit()
     with db.engine.begin() as connection:
         connection.execute(text("UPDATE development_entry SET hours = 30 WHERE id = :id"), {"id": credit["id"]})
-    rehash_without_key(world.person_a1.id, unkeyed_hash_as_before_0011)
+    rehash_without_key(world.person_a1.id, unkeyed_hash_as_before_0014)
     # A new person's file forged with the old formula after the checkpoint is not taken for an old one.
     forger = create_person(world.branch_a2, "王伪造")
     db.session.commit()
     services.set_stage(forger, stage="activist", by=world.accounts["organiser_a"])
     db.session.commit()
-    rehash_without_key(forger.id, unkeyed_hash_as_before_0011)
+    rehash_without_key(forger.id, unkeyed_hash_as_before_0014)
 
     result = _run(app, "records", "rechain")
     assert result.exit_code == 1

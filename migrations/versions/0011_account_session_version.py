@@ -1,7 +1,7 @@
 """Account: sessions that end, and a per-account password lockout
 
-Revision ID: 0012_account_session_version
-Revises: 0011_records_keyed_chain
+Revision ID: 0011_account_session_version
+Revises: 0010_person_joining_dates
 Create Date: 2026-12-03 10:00:00.000000
 
 The session version itself (part of every session id) has been a column since 0001; logout now
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_account_session_version'
-down_revision = '0011_records_keyed_chain'
+revision = '0011_account_session_version'
+down_revision = '0010_person_joining_dates'
 branch_labels = None
 depends_on = None
 

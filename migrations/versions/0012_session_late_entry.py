@@ -1,7 +1,7 @@
 """Study session: the reason a past session was entered afterwards
 
-Revision ID: 0014_session_late_entry
-Revises: 0012_account_session_version
+Revision ID: 0012_session_late_entry
+Revises: 0011_account_session_version
 Create Date: 2026-12-02 17:30:00.000000
 
 A session whose start is already past when it is scheduled (a meeting held without the TV,
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_session_late_entry'
-down_revision = '0012_account_session_version'
+revision = '0012_session_late_entry'
+down_revision = '0011_account_session_version'
 branch_labels = None
 depends_on = None
 
