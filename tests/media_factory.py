@@ -54,19 +54,23 @@ def plain_clip(folder: Path, name: str = "plain.mp4", size: str = "640x360", dur
     return path
 
 
-def rotated_phone_clip(folder: Path, rotation: int = 90) -> Path:
-    """A landscape-coded clip with rotation metadata, as phones record portrait video.
+def rotated_phone_clip(folder: Path, rotation: int = 90, *, name: str = "phone.mp4", coded_size: str = "640x360",
+                       duration: float = DURATION) -> Path:
+    """A landscape-coded clip with rotation metadata, as phones record portrait video
+    (coded_size "1280x720" with rotation 90 is a 720x1280 portrait recording).
 
     ffmpeg 6+ sets the display matrix with the `-display_rotation` input option; older
     builds honour the `rotate` stream tag, but only when stream-copying.
     """
+    width, height = (int(side) for side in coded_size.split("x"))
+    half = f"{width}x{height // 2}"
     coded = folder / "phone-coded.mp4"
     # Red over blue, so a test can tell which way the picture was turned.
-    _ffmpeg("-f", "lavfi", "-i", f"color=red:size=640x180:rate=25:duration={DURATION}",
-            "-f", "lavfi", "-i", f"color=blue:size=640x180:rate=25:duration={DURATION}", *_audio_source(),
+    _ffmpeg("-f", "lavfi", "-i", f"color=red:size={half}:rate=25:duration={duration}",
+            "-f", "lavfi", "-i", f"color=blue:size={half}:rate=25:duration={duration}", *_audio_source(duration),
             "-filter_complex", "[0:v][1:v]vstack[v]", "-map", "[v]", "-map", "2:a", *H264_FAST,
             "-c:a", "aac", "-shortest", str(coded))
-    path = folder / "phone.mp4"
+    path = folder / name
     if ffmpeg_major_version() >= 6:
         _ffmpeg("-display_rotation", str(rotation), "-i", str(coded), "-c", "copy", str(path))
     else:
@@ -266,4 +270,31 @@ def busy_phone_clip(folder: Path, duration: float = DURATION) -> Path:
     else:
         _ffmpeg("-i", str(coded), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(path))
     coded.unlink()
+    return path
+
+
+# --- documents -------------------------------------------------------------------------------
+
+def text_pdf(folder: Path, name: str = "handbook.pdf", line: str = "Late blight handbook") -> Path:
+    """A one-page PDF showing `line` (ASCII, Helvetica), written by hand with a correct
+    cross-reference table so a viewer (Chromium's) renders it rather than repairing it."""
+    content = f"BT /F1 24 Tf 40 100 Td ({line}) Tj ET".encode("ascii")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 400 200]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>stream\n%s\nendstream" % (len(content), content),
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    body = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, text in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, text)
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path = folder / name
+    path.write_bytes(bytes(body))
     return path

@@ -24,6 +24,7 @@ def panels_for(account) -> dict:
         panels["jobs_running"] = [j for j in panels["jobs"] if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
     if role in (Role.ORGANISER, Role.ADMIN, Role.TRAINER):
         panels["my_courses"] = catalog_queries.count_managed_courses_by_status(account)
+        panels["recent_courses"] = catalog_queries.list_managed_courses_for(account, per_page=5).items
     else:
         panels["available_courses"] = catalog_queries.count_courses_for(account)
     if role == Role.MEMBER:

@@ -37,10 +37,14 @@ TASK_MODULES = ["app.org.tasks", "app.media.tasks", "app.records.tasks", "app.st
 _job_app: Flask | None = None
 # kind -> label shown to people; each domain registers its kinds next to their tasks.
 JOB_KINDS: dict[str, Any] = {}
+# kind -> function(job) naming what the job works on (a file name), for the job lists.
+JOB_SUBJECTS: dict[str, Callable[["Job"], str]] = {}
 
 
-def register_job_kind(kind: str, label) -> None:
+def register_job_kind(kind: str, label, subject: Callable[["Job"], str] | None = None) -> None:
     JOB_KINDS[kind] = label
+    if subject is not None:
+        JOB_SUBJECTS[kind] = subject
 
 
 class JobStatus:
@@ -80,6 +84,12 @@ class Job(UnitScoped, TimestampMixin, db.Model):
     @property
     def label(self):
         return JOB_KINDS.get(self.kind, self.kind)
+
+    @property
+    def subject(self) -> str:
+        """What the job works on, as people know it (the uploaded file's name), or ""."""
+        describe = JOB_SUBJECTS.get(self.kind)
+        return describe(self) if describe is not None else ""
 
     @property
     def status_label(self):

@@ -25,6 +25,15 @@ def format_clock(seconds) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+@media_bp.app_template_filter("filesize")
+def format_file_size(size) -> str:
+    """Bytes as people read them: 1.5 MB, or KB under a megabyte (a small PDF is not "0.0 MB")."""
+    size = int(size or 0)
+    if size < 1024 * 1024:
+        return f"{max(1, -(-size // 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 @media_bp.app_template_global("media_playback")
 def media_playback(media, quality: str | None = None, start: str | None = None) -> dict:
     """What the player template needs: the chosen rendition, the others, the poster, a start time."""

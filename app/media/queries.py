@@ -31,6 +31,22 @@ def get_managed_media_or_404(account, media_id: int) -> Media:
     return get_in_scope_or_404(Media, media_id, account)
 
 
+def transcode_job_subject(job) -> str:
+    """The file a transcode job works on, by the name it was uploaded under."""
+    media_id = job.payload.get("media_id")
+    media = db.session.get(Media, media_id) if media_id else None
+    return media.original_name if media is not None else ""
+
+
+def list_lessons_using(account, media: Media) -> list:
+    """The lessons (with their courses) that show this file, in courses the account manages."""
+    from app.catalog.models import Course, Lesson
+
+    statement = (scoped(Course, account, select(Lesson).join(Course, Lesson.course_id == Course.id))
+                 .where(Lesson.media_id == media.id).order_by(Course.id, Lesson.position))
+    return list(db.session.scalars(statement))
+
+
 def viewable_condition(account):
     """SQL condition on Media: the account may watch or read it."""
     from app.catalog.models import Course, Lesson

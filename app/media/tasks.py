@@ -12,9 +12,9 @@ from huey import crontab
 from app.core import jobs
 from app.core.jobs import job_task, register_job_kind
 from app.extensions import db, huey
-from app.media import services
+from app.media import queries, services
 
-register_job_kind("transcode", _l("Video transcoding"))
+register_job_kind("transcode", _l("Video transcoding"), subject=queries.transcode_job_subject)
 
 
 @job_task(retries=2, retry_delay=5)

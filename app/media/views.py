@@ -53,7 +53,7 @@ def library():
 @require("upload_media")
 def detail(media_id: int):
     media = queries.get_managed_media_or_404(current_user, media_id)
-    return render_template("media/detail.html", media=media,
+    return render_template("media/detail.html", media=media, lessons=queries.list_lessons_using(current_user, media),
                            refreshing=media.status in (MediaStatus.QUEUED, MediaStatus.PROCESSING))
 
 

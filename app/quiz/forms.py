@@ -13,6 +13,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.quiz.models import ScorePolicy
 
 
+class PercentField(DecimalField):
+    """A percentage shown as people write it: 60 or 62.5, never 60.0."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{float(self.data):g}"
+
+
 class BankForm(FlaskForm):
     name = StringField(_l("Bank name"), validators=[DataRequired(), Length(max=100)])
     unit = SelectField(_l("Owned by"), coerce=int)
@@ -42,7 +53,7 @@ class QuestionEditForm(FlaskForm):
 
 class QuizSettingsForm(FlaskForm):
     title = StringField(_l("Quiz title"), validators=[DataRequired(), Length(max=120)])
-    pass_mark = DecimalField(_l("Pass mark (percent)"), places=None, default=60,
+    pass_mark = PercentField(_l("Pass mark (percent)"), places=None, default=60,
                              validators=[InputRequired(), NumberRange(min=0, max=100)])
     max_attempts = IntegerField(_l("Attempt limit (empty: unlimited)"),
                                 validators=[Optional(), NumberRange(min=1, max=100)])

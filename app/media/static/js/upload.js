@@ -57,6 +57,9 @@
   function showStatus(text) { statusLine.textContent = text; }
 
   function showError(text) {
+    // The refusal replaces the progress: a full bar above "not a video" would read as a success.
+    bar.hidden = true;
+    showStatus("");
     errorLine.textContent = text;
     errorLine.hidden = false;
     box.className = box.className.replace(/\s*is-uploading/, "");
