@@ -43,7 +43,7 @@ class LiveServer:
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 60) -> None:
         with self.log.open("a") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
                                             env=self.env, stdout=log, stderr=subprocess.STDOUT)
