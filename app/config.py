@@ -44,6 +44,12 @@ def load_settings(overrides: dict | None = None) -> dict:
         "JOBS_SQLITE_PATH": str(instance_path / "jobs.sqlite3"),
         "JOBS_EAGER": False,
         "JOBS_WORKERS": _env_int("LMS_JOB_WORKERS", 2),
+        # A running job touches its row every JOBS_HEARTBEAT_SECONDS; one untouched for
+        # JOBS_STALE_SECONDS lost its worker and is queued again (on the worker's own machine a
+        # dead worker is known at once). After JOBS_MAX_ATTEMPTS lost runs the job fails instead.
+        "JOBS_HEARTBEAT_SECONDS": _env_int("LMS_JOB_HEARTBEAT_SECONDS", 10),
+        "JOBS_STALE_SECONDS": _env_int("LMS_JOB_STALE_SECONDS", 60),
+        "JOBS_MAX_ATTEMPTS": _env_int("LMS_JOB_MAX_ATTEMPTS", 3),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": _env("LMS_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),

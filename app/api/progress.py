@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort
+from flask import Response, abort, jsonify
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
 from app.api.views import blp, secured
+from app.core.errors import error_body
 from app.study.progress import services as progress_service
 
 MAX_EVENTS_PER_BATCH = 500
@@ -110,12 +111,19 @@ class ProgressSchema(Schema):
 
 
 def record_batch(account, events: list[dict]) -> dict:
-    """Shared by the API and the page endpoint: record, or abort with the refusal's status."""
+    """Record, or abort with the refusal's status, code and reason (nothing is stored)."""
     try:
         result = progress_service.record_events(account, events)
     except progress_service.ProgressRefused as refusal:
-        abort(refusal.status)
+        abort(refused(refusal))
     return {"accepted": result.accepted, "duplicates": result.duplicates}
+
+
+def refused(refusal: progress_service.ProgressRefused) -> Response:
+    """The API's error shape with the refusal's own code and message (not the generic 404 text)."""
+    response = jsonify(error_body(refusal.status, refusal.code, refusal.message))
+    response.status_code = refusal.status
+    return response
 
 
 # Schema instances, not classes: webargs builds a new schema (and its nested one) for every
@@ -154,7 +162,7 @@ def progress_get(lesson_id: int, person_id: int | None = None):
     try:
         person = progress_service.resolve_person_for(account, person_id)
     except progress_service.ProgressRefused as refusal:
-        abort(refusal.status)
+        abort(refused(refusal))
     lesson = progress_service.get_lesson_for_reporting(account, lesson_id)
     if lesson is None:
         abort(404)

@@ -7,18 +7,20 @@ Two rules live here:
   targets the account's scope unit or one of that unit's ancestors ("/1/4/17/" ->
   units 1, 4 and 17). Administrators, who have no scope unit, see every published
   course. Drafts and archived courses are never visible to learners. This is THE
-  learner rule: pages, the API and media serving all call it.
+  learner rule: pages, the API, media serving and quiz images all call it
+  (openable_condition adds the managers' preview of drafts they own, for roles that may
+  manage courses only: a member or terminal whose branch owns a draft still does not see it).
 """
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import ColumnElement, exists, false, func, select, true
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Category, Course, CoursePublication, Lesson
 from app.core.permissions import can
-from app.core.scope import get_in_scope_or_404, scoped
+from app.core.scope import get_in_scope_or_404, scope_filter, scoped
 from app.extensions import db
 
 CATALOG_PER_PAGE = 20
@@ -32,13 +34,28 @@ def ancestor_unit_ids(path: str) -> list[int]:
 
 def visible_condition(account) -> ColumnElement[bool]:
     """SQL condition on Course: published and published to the account's unit or above it."""
-    published = Course.status == CourseStatus.PUBLISHED.value
     if account.scope_unit is None:
-        return published if account.is_admin else false()
-    targets = ancestor_unit_ids(account.scope_unit.path)
+        return Course.status == CourseStatus.PUBLISHED.value if account.is_admin else false()
+    return published_to_condition(account.scope_unit)
+
+
+def published_to_condition(unit) -> ColumnElement[bool]:
+    """SQL condition on Course: published, and published to `unit` or one of its ancestors
+    (what every learner of the unit sees)."""
+    published = Course.status == CourseStatus.PUBLISHED.value
     published_here = exists().where(CoursePublication.course_id == Course.id,
-                                     CoursePublication.unit_id.in_(targets))
+                                     CoursePublication.unit_id.in_(ancestor_unit_ids(unit.path)))
     return published & published_here
+
+
+def openable_condition(account) -> ColumnElement[bool]:
+    """SQL condition on Course: the account may open the course and what it holds (lessons,
+    media, posters, quiz images): as a learner (visible_condition), or, for those who may
+    manage courses, as the manager of a course owned in their scope (drafts as a preview).
+    A member or a terminal gets the learner rule only, whatever units its scope holds."""
+    if can(account, "manage_courses"):
+        return or_(visible_condition(account), scope_filter(Course, account))
+    return visible_condition(account)
 
 
 def normalise_query(text: str) -> str:
@@ -91,9 +108,7 @@ def count_courses_for(account) -> int:
 
 def get_visible_course_or_404(account, course_id: int) -> Course:
     """A course as learners see it; those who may manage it also see it as a draft (preview)."""
-    course = db.session.scalar(select(Course).where(Course.id == course_id, visible_condition(account)))
-    if course is None and can(account, "manage_courses"):
-        course = db.session.scalar(scoped(Course, account).where(Course.id == course_id))
+    course = db.session.scalar(select(Course).where(Course.id == course_id, openable_condition(account)))
     if course is None:
         abort(404)
     return course
@@ -102,6 +117,16 @@ def get_visible_course_or_404(account, course_id: int) -> Course:
 def get_visible_lesson_or_404(account, course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
     course = get_visible_course_or_404(account, course_id)
     return course, _lesson_of_or_404(course, lesson_id)
+
+
+def list_courses_a_unit_may_require(account, unit, limit: int = 500) -> list[Course]:
+    """Courses a training plan of `unit` may require, by title: those its learners can study
+    (published to the unit or above), and courses owned in the editor's scope that are not
+    archived (a plan may name a course before it is published). Nothing else: not another
+    county's drafts, not a course published only to some other township."""
+    own = scope_filter(Course, account) & (Course.status != CourseStatus.ARCHIVED.value)
+    statement = select(Course).where(or_(published_to_condition(unit), own)).order_by(Course.title, Course.id)
+    return list(db.session.scalars(statement.limit(limit)))
 
 
 def lesson_counts(course_ids: list[int]) -> dict[int, int]:

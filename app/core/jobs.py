@@ -8,24 +8,39 @@ an object, and run inside an application context with one commit at the end.
 Storage: SqliteHuey in the instance folder by default (consumer inside `lms
 serve`), RedisHuey when LMS_REDIS_URL is set (separate `lms worker` processes),
 immediate mode when JOBS_EAGER is set (tests).
+
+Crashes leave nothing behind. A worker claims a queued job with a conditional
+UPDATE (a task delivered twice runs once), names itself on the row and touches
+`heartbeat_at` every JOBS_HEARTBEAT_SECONDS while the job runs; a child process
+group the job starts (ffmpeg) is named on the row too. recover_lost_jobs() runs
+when a consumer starts and every minute: a running job whose worker is known dead
+(same machine: app.core.processes) or whose row was not touched for
+JOBS_STALE_SECONDS has its process group killed, its kind's clean-up run (scratch
+folders, media status) and goes back to the queue, or fails after
+JOBS_MAX_ATTEMPTS lost runs. The threshold is fixed: it does not grow with the
+length of a video.
 """
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import traceback
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Flask, abort
-from flask_babel import lazy_gettext as _l
+from flask import Flask, abort, current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from huey import crontab
 from huey.consumer import Consumer
 from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import DateTime, ForeignKey, String, Text, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.core.model_base import TimestampMixin, utcnow
+from app.core import processes
+from app.core.model_base import TimestampMixin, as_utc, utcnow
 from app.core.scope import UnitScoped
 from app.extensions import db, huey
 
@@ -35,16 +50,35 @@ log = logging.getLogger(__name__)
 TASK_MODULES = ["app.org.tasks", "app.media.tasks", "app.records.tasks", "app.study.progress.tasks", "app.study.sessions.tasks"]
 
 _job_app: Flask | None = None
-# kind -> label shown to people; each domain registers its kinds next to their tasks.
-JOB_KINDS: dict[str, Any] = {}
-# kind -> function(job) naming what the job works on (a file name), for the job lists.
-JOB_SUBJECTS: dict[str, Callable[["Job"], str]] = {}
 
 
-def register_job_kind(kind: str, label, subject: Callable[["Job"], str] | None = None) -> None:
-    JOB_KINDS[kind] = label
-    if subject is not None:
-        JOB_SUBJECTS[kind] = subject
+@dataclass(frozen=True)
+class JobKind:
+    """What the job layer knows of a kind: its label, the task that runs it (to queue a lost
+    job again), the clean-up after a lost run (`on_lost(job, giving_up)`, in the recovery's
+    transaction: reset the domain's own status, remove scratch files) and what the job works on
+    as people know it (`subject(job)`: the uploaded file's name) for the job lists."""
+
+    label: Any
+    task: Callable | None = None
+    on_lost: Callable | None = None
+    subject: Callable[["Job"], str] | None = None
+
+
+# kind -> JobKind; each domain registers its kinds next to their tasks.
+JOB_KINDS: dict[str, JobKind] = {}
+# Clean-ups a starting consumer runs after recovering jobs (e.g. scratch folders nobody owns).
+STARTUP_CLEANUPS: list[Callable[[], None]] = []
+
+
+def register_job_kind(kind: str, label, task: Callable | None = None, on_lost: Callable | None = None,
+                      subject: Callable[["Job"], str] | None = None) -> None:
+    JOB_KINDS[kind] = JobKind(label, task, on_lost, subject)
+
+
+def register_startup_cleanup(cleanup: Callable[[], None]) -> None:
+    if cleanup not in STARTUP_CLEANUPS:
+        STARTUP_CLEANUPS.append(cleanup)
 
 
 class JobStatus:
@@ -59,7 +93,7 @@ class Job(UnitScoped, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, index=True)
     progress: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(String(255), default="")
     payload_json: Mapped[str] = mapped_column(Text, default="{}")
@@ -72,6 +106,11 @@ class Job(UnitScoped, TimestampMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # While running: the last sign of life, the worker process (app.core.processes token)
+    # and the child process group it started, if any.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(String(120))
+    child_group: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def payload(self) -> dict:
@@ -83,13 +122,14 @@ class Job(UnitScoped, TimestampMixin, db.Model):
 
     @property
     def label(self):
-        return JOB_KINDS.get(self.kind, self.kind)
+        kind = JOB_KINDS.get(self.kind)
+        return kind.label if kind is not None else self.kind
 
     @property
     def subject(self) -> str:
         """What the job works on, as people know it (the uploaded file's name), or ""."""
-        describe = JOB_SUBJECTS.get(self.kind)
-        return describe(self) if describe is not None else ""
+        kind = JOB_KINDS.get(self.kind)
+        return kind.subject(self) if kind is not None and kind.subject is not None else ""
 
     @property
     def status_label(self):
@@ -130,7 +170,8 @@ def init_jobs(app: Flask) -> None:
             huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
         else:
             huey.storage_class = SqliteStorage
-            huey.storage_kwargs = {"filename": app.config["JOBS_SQLITE_PATH"]}
+            # fsync: a queued job survives a power cut like the row that announced it.
+            huey.storage_kwargs = {"filename": app.config["JOBS_SQLITE_PATH"], "fsync": True}
         huey.storage = huey.create_storage()
     for module in TASK_MODULES:
         __import__(module)
@@ -156,50 +197,200 @@ def job_task(**task_options) -> Callable:
 
 
 def _execute(job_id: int, fn: Callable[..., dict | None]) -> None:
+    if not _claim(job_id):
+        return  # safe to run twice: finished, or another worker has it
     job = db.session.get(Job, job_id)
-    if job is None or job.is_finished:
-        return  # safe to run twice: a finished job is left alone
-    job.status = JobStatus.RUNNING
-    job.started_at = utcnow()
-    job.attempts += 1
-    db.session.commit()
+    heartbeat = _Heartbeat(job_id, current_app.config["JOBS_HEARTBEAT_SECONDS"])
     try:
-        result = fn(job, **job.payload)
-    except RetryableJobError as exc:
-        db.session.rollback()
-        job = db.session.get(Job, job_id)
-        job.status = JobStatus.QUEUED
-        job.message = str(exc)[:255]
-        db.session.commit()
-        raise
-    except Exception as exc:  # the job row carries the reason to the UI
-        db.session.rollback()
-        job = db.session.get(Job, job_id)
-        job.status = JobStatus.FAILED
-        job.error = str(exc) if isinstance(exc, JobError) else "内部错误 / internal error"
+        try:
+            result = fn(job, **job.payload)
+        except RetryableJobError as exc:
+            db.session.rollback()
+            heartbeat.stop()
+            job = db.session.get(Job, job_id)
+            job.status = JobStatus.QUEUED
+            job.message = str(exc)[:255]
+            job.child_group = None
+            db.session.commit()
+            raise
+        except Exception as exc:  # the job row carries the reason to the UI
+            db.session.rollback()
+            heartbeat.stop()
+            job = db.session.get(Job, job_id)
+            job.status = JobStatus.FAILED
+            job.error = str(exc) if isinstance(exc, JobError) else "内部错误 / internal error"
+            job.finished_at = utcnow()
+            job.child_group = None
+            db.session.commit()
+            if not isinstance(exc, JobError):
+                log.error("job %s failed:\n%s", job_id, traceback.format_exc())
+            return
+        # Stop beating before the final commit, without waiting: on SQLite a beat may be
+        # queued behind this very transaction's write lock.
+        heartbeat.stop()
+        job.status = JobStatus.DONE
+        job.progress = 100
+        job.message = ""  # the last step's "working on…" text no longer applies
+        job.result_json = json.dumps(result or {}, ensure_ascii=False)
         job.finished_at = utcnow()
+        job.child_group = None
         db.session.commit()
-        if not isinstance(exc, JobError):
-            log.error("job %s failed:\n%s", job_id, traceback.format_exc())
-        return
-    job.status = JobStatus.DONE
-    job.progress = 100
-    job.message = ""  # the last step's "working on…" text no longer applies
-    job.result_json = json.dumps(result or {}, ensure_ascii=False)
-    job.finished_at = utcnow()
+    finally:
+        heartbeat.stop()
+        heartbeat.join()
+
+
+def _claim(job_id: int) -> bool:
+    """Queued -> running, by this worker, in one conditional UPDATE (its own commit)."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1,
+                worker=processes.current_worker(), child_group=None)
+        .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    return claimed == 1
+
+
+class _Heartbeat:
+    """Touches the running job's row every `interval` seconds, in its own short transactions."""
+
+    def __init__(self, job_id: int, interval: float):
+        self.job_id = job_id
+        self.interval = interval
+        self.engine = db.engine
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(update(Job).where(Job.id == self.job_id, Job.status == JobStatus.RUNNING)
+                                       .values(heartbeat_at=utcnow()))
+            except Exception:  # a locked database: the next beat tries again
+                log.warning("heartbeat of job %s not written", self.job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def join(self) -> None:
+        self.thread.join(timeout=self.interval + 5)
 
 
 def report_progress(job: Job, progress: int, message: str = "") -> None:
-    """Publish progress at once, in its own short transaction.
+    """Publish progress at once, in its own short transaction (it counts as a heartbeat).
 
     Call it before the job's own writes begin: on SQLite a pending write
     transaction would make this wait.
     """
     with db.engine.begin() as connection:
         connection.execute(
-            update(Job).where(Job.id == job.id).values(progress=progress, message=message)
+            update(Job).where(Job.id == job.id).values(progress=progress, message=message, heartbeat_at=utcnow())
         )
+
+
+def record_child_group(job: Job, pgid: int | None) -> None:
+    """Name on the job row the process group the job started (None: it ended), at once, so a
+    worker recovering after a crash can kill what this one leaves running."""
+    token = processes.group_token(pgid) if pgid is not None else None
+    with db.engine.begin() as connection:
+        connection.execute(update(Job).where(Job.id == job.id).values(child_group=token, heartbeat_at=utcnow()))
+
+
+# --- recovery -----------------------------------------------------------------------------------
+
+def lost_jobs(now: datetime | None = None) -> list[Job]:
+    """Running jobs whose worker is gone: known dead on this machine, or silent too long."""
+    now = now or utcnow()
+    stale_before = now - timedelta(seconds=current_app.config["JOBS_STALE_SECONDS"])
+    lost = []
+    for job in db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING).order_by(Job.id)):
+        alive = processes.worker_alive(job.worker)
+        if alive is True:
+            continue  # its process runs on here; a late beat is a busy database, not a crash
+        last = as_utc(job.heartbeat_at) or as_utc(job.started_at) or as_utc(job.created_at)
+        if alive is False or last is None or last < stale_before:
+            lost.append(job)
+    return lost
+
+
+def recover_lost_jobs(now: datetime | None = None) -> list[int]:
+    """Queue lost jobs again (or fail them after JOBS_MAX_ATTEMPTS runs), killing the process
+    group a dead worker of this machine left behind. In the caller's transaction; the tasks
+    are enqueued after it commits. Returns the ids queued again."""
+    now = now or utcnow()
+    requeued = []
+    for job in lost_jobs(now):
+        if processes.worker_alive(job.worker) is False and processes.kill_group(job.child_group):
+            log.warning("job %s: killed the process group %s its dead worker left running", job.id, job.child_group)
+        kind = JOB_KINDS.get(job.kind)
+        giving_up = kind is None or kind.task is None or job.attempts >= current_app.config["JOBS_MAX_ATTEMPTS"]
+        values = {"child_group": None, "progress": 0}
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            if giving_up:
+                values.update(status=JobStatus.FAILED, finished_at=now, message="", error=_(
+                    "The worker running this job stopped unexpectedly %(n)d times; it is not tried again.",
+                    n=job.attempts))
+            else:
+                values.update(status=JobStatus.QUEUED,
+                              message=_("The worker stopped unexpectedly; the job is queued again."))
+        # Conditional: two workers starting at once recover a job once.
+        changed = db.session.execute(
+            update(Job).where(Job.id == job.id, Job.status == JobStatus.RUNNING, Job.attempts == job.attempts)
+            .values(**values).execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            continue
+        log.warning("job %s (%s) lost its worker %s: %s", job.id, job.kind, job.worker,
+                    "failed" if giving_up else "queued again")
+        if kind is not None and kind.on_lost is not None:
+            kind.on_lost(job, giving_up)
+        if not giving_up:
+            db.session.info.setdefault("enqueue_after_commit", []).append((kind.task, job.id))
+            requeued.append(job.id)
+    db.session.flush()
+    return requeued
+
+
+def requeue_waiting_jobs(older_than: timedelta) -> list[int]:
+    """Enqueue again jobs queued for longer than `older_than` (their queue message may have been
+    lost with the process that was to send it). A duplicate is harmless: a job runs once."""
+    cutoff = utcnow() - older_than
+    ids = []
+    for job in db.session.scalars(select(Job).where(Job.status == JobStatus.QUEUED, Job.created_at < cutoff)):
+        kind = JOB_KINDS.get(job.kind)
+        if kind is not None and kind.task is not None:
+            db.session.info.setdefault("enqueue_after_commit", []).append((kind.task, job.id))
+            ids.append(job.id)
+    return ids
+
+
+def recover_at_start(app: Flask) -> None:
+    """What a consumer does before it takes work: recover lost jobs, re-send old queued ones,
+    run the domains' clean-ups (each in its own transaction, each failure logged)."""
+    with app.app_context():
+        steps = [recover_lost_jobs,
+                 lambda: requeue_waiting_jobs(timedelta(seconds=app.config["JOBS_STALE_SECONDS"])),
+                 *STARTUP_CLEANUPS]
+        for step in steps:
+            try:
+                step()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.error("recovery step %s failed:\n%s", getattr(step, "__name__", step), traceback.format_exc())
+
+
+@huey.periodic_task(crontab(minute="*"), name="app.core.jobs.recover_lost_jobs")
+def recover_lost_jobs_periodically() -> None:
+    """Every minute: jobs of workers that died elsewhere (their heartbeat went stale)."""
+    app = _job_app
+    if app is None or app.config.get("JOBS_EAGER"):
+        return  # periodic work belongs to a real consumer
+    with app.app_context():
+        recover_lost_jobs()
+        db.session.commit()
 
 
 def start_job(kind: str, task, *, account=None, unit=None, payload: dict[str, Any] | None = None) -> Job:
@@ -252,5 +443,8 @@ class EmbeddedConsumer(Consumer):
 
 
 def make_consumer(app: Flask, embedded: bool) -> Consumer:
+    """A consumer for `lms serve` (embedded) or `lms worker`, after recovering what a crashed
+    worker left (recover_at_start): its lost jobs are the first work the consumer takes."""
+    recover_at_start(app)
     cls = EmbeddedConsumer if embedded else Consumer
     return cls(huey, workers=app.config["JOBS_WORKERS"], worker_type="thread", periodic=True)

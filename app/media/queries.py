@@ -3,16 +3,19 @@
 Two ways to reach a media file:
 - Managing: the media's owner unit is in the account's scope (app.core.scope.scoped),
   as for courses.
-- Watching: the media is used by a lesson of a course the account may study
-  (app.catalog.queries.visible_condition: published to their unit or above), or of
-  a course the account manages (trainers preview drafts).
-Anything else is simply not found (404); the serving route has no other door.
+- Watching: the media is used by a lesson (or as the cover) of a course the account may
+  open (app.catalog.queries.openable_condition: the learner rule, plus the drafts a
+  trainer or organiser manages).
+The managing door is for roles that may upload media: a member or terminal whose branch
+owns a media file still watches it only through a course it may study. Anything else is
+simply not found (404); the serving route has no other door.
 """
 from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import exists, or_, select
 
+from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped
 from app.extensions import db
 from app.media.models import Media, UploadSession
@@ -50,12 +53,14 @@ def list_lessons_using(account, media: Media) -> list:
 def viewable_condition(account):
     """SQL condition on Media: the account may watch or read it."""
     from app.catalog.models import Course, Lesson
-    from app.catalog.queries import visible_condition
+    from app.catalog.queries import openable_condition
 
-    course_allowed = or_(visible_condition(account), scope_filter(Course, account))
+    course_allowed = openable_condition(account)
     in_course = exists().where(Lesson.media_id == Media.id, Lesson.course_id == Course.id, course_allowed)
     as_cover = exists().where(Course.cover_media_id == Media.id, course_allowed)
-    return or_(scope_filter(Media, account), in_course, as_cover)
+    if can(account, "upload_media"):
+        return or_(scope_filter(Media, account), in_course, as_cover)
+    return or_(in_course, as_cover)
 
 
 def get_viewable_media_or_404(account, media_id: int) -> Media:

@@ -28,19 +28,22 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.core.jobs import Job, JobError, JobStatus, RetryableJobError, report_progress, start_job
-from app.core.model_base import as_utc, utcnow
+from app.core.jobs import (Job, JobError, JobStatus, RetryableJobError, record_child_group, report_progress,
+                           start_job)
+from app.core.model_base import utcnow
 from app.core.storage import Storage, storage_from_config
 from app.extensions import db
 from app.media.models import Media, MediaStatus, Rendition
 from app.media.probe import Limits, MediaRejected, ProbeResult, probe
-from app.media.transcode import TranscodeFailed, default_timeout, transcode_and_publish
+from app.media.transcode import TranscodeFailed, transcode_and_publish
 
 log = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
-# Extra time past the transcode's own timeout before a running job counts as lost.
-STUCK_GRACE = timedelta(minutes=10)
+# Scratch folders of transcode jobs: "<prefix><job id>-<random>" under MEDIA_ROOT/.scratch.
+JOB_SCRATCH_PREFIX = "job-"
+# Folders of the naming before jobs named theirs, removed when older than this.
+LEGACY_SCRATCH_AGE = timedelta(hours=1)
 
 # Refusals that are not about the media itself (PDF checks); probe.py owns the rest.
 DOCUMENT_MESSAGES_ZH = {
@@ -228,10 +231,17 @@ def run_transcode_job(job: Job, media_id: int) -> dict:
         report_progress(job, percent)
         _set_media(media_id, progress=percent)
 
+    def on_spawn(pgid: int | None) -> None:
+        try:
+            record_child_group(job, pgid)
+        except Exception:  # the transcode goes on; only crash clean-up would miss the group
+            log.warning("could not record ffmpeg's process group for job %s", job.id, exc_info=True)
+
     try:
         probed: ProbeResult = probe(source, media_limits())
         ladder = transcode_and_publish(source, probed, storage, f"media/{media_id}/ladder", on_progress,
-                                       scratch_root=_scratch_root())
+                                       scratch_root=_scratch_root(), scratch_prefix=_scratch_prefix(job.id),
+                                       on_spawn=on_spawn)
     except MediaRejected as rejected:
         _set_media(media_id, status=MediaStatus.FAILED, error=rejected.message)
         raise JobError(rejected.message) from None
@@ -267,6 +277,52 @@ def _scratch_root() -> str:
     return str(root)
 
 
+def _scratch_prefix(job_id: int) -> str:
+    return f"{JOB_SCRATCH_PREFIX}{job_id}-"
+
+
+def transcode_lost(job: Job, giving_up: bool) -> None:
+    """The worker running this transcode died (app.core.jobs.recover_lost_jobs): remove its
+    scratch folder and put the media back in the queue, or fail it when the job gives up."""
+    root = Path(_scratch_root())
+    for folder in root.glob(f"{_scratch_prefix(job.id)}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    media_id = job.payload.get("media_id")
+    media = db.session.get(Media, media_id) if media_id is not None else None
+    if media is None or media.status == MediaStatus.READY:
+        return
+    if giving_up:
+        media.status, media.error = MediaStatus.FAILED, FAILURE_AFTER_CRASHES_ZH
+    else:
+        media.status, media.progress, media.error = MediaStatus.QUEUED, 0, None
+    db.session.flush()
+
+
+FAILURE_AFTER_CRASHES_ZH = "转码进程多次意外终止（可能是文件损坏或服务器资源不足），已停止重试。"
+
+
+def discard_orphan_scratch() -> list[str]:
+    """Remove scratch folders no running job owns (their job finished, failed or was queued
+    again after a crash), and folders of the older naming past LEGACY_SCRATCH_AGE."""
+    folders = [folder for folder in Path(_scratch_root()).iterdir() if folder.is_dir()]
+    # Read after listing: a folder listed was made by a job claimed (running) before this read,
+    # so a job starting meanwhile elsewhere never loses its folder.
+    running = set(db.session.scalars(select(Job.id).where(Job.status == JobStatus.RUNNING)))
+    removed = []
+    for folder in folders:
+        name = folder.name
+        if name.startswith(JOB_SCRATCH_PREFIX):
+            number = name[len(JOB_SCRATCH_PREFIX):].split("-", 1)[0]
+            orphan = not number.isdigit() or int(number) not in running
+        else:
+            age = utcnow().timestamp() - folder.stat().st_mtime
+            orphan = name.startswith("lms-transcode-") and age > LEGACY_SCRATCH_AGE.total_seconds()
+        if orphan:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(name)
+    return removed
+
+
 def redo_poster(media: Media) -> bool:
     """Make the poster of a transcoded video again, as transcoding makes it now (display size,
     under the poster budget), from its largest rendition. False when there is nothing to use."""
@@ -294,33 +350,6 @@ def redo_poster(media: Media) -> bool:
         shutil.rmtree(scratch, ignore_errors=True)
     db.session.flush()
     return True
-
-
-def recover_stuck_transcodes(now=None) -> list[int]:
-    """Re-queue transcodes whose worker died (a crash or restart while ffmpeg ran).
-
-    A transcode that still runs ends by itself within its timeout (transcode.py kills
-    ffmpeg after default_timeout(duration)); a job still "running" well past that has
-    lost its worker. Its job goes back to queued and is enqueued again after commit.
-    Returns the media ids re-queued.
-    """
-    from app.media.tasks import transcode_media
-
-    now = now or utcnow()
-    rows = db.session.execute(
-        select(Media, Job).join(Job, Job.id == Media.job_id)
-        .where(Media.status == MediaStatus.PROCESSING, Job.status == JobStatus.RUNNING)).all()
-    requeued = []
-    for media, job in rows:
-        started = as_utc(job.started_at) or as_utc(job.created_at)
-        if now - started < timedelta(seconds=default_timeout(media.duration or 0)) + STUCK_GRACE:
-            continue
-        job.status = JobStatus.QUEUED
-        media.status, media.progress = MediaStatus.QUEUED, 0
-        db.session.info.setdefault("enqueue_after_commit", []).append((transcode_media, job.id))
-        requeued.append(media.id)
-    db.session.flush()
-    return requeued
 
 
 def delete_local_file(path: Path | str) -> None:

@@ -307,13 +307,16 @@ def default_timeout(duration: float) -> float:
 def run_transcode(source: Path | str, workdir: Path | str, probe: ProbeResult,
                   on_progress: Callable[[int], None] | None = None, *, ladder: list[Rendition] | None = None,
                   timeout: float | None = None, stall_timeout: float = 300.0,
-                  progress_interval: float = 1.0) -> TranscodeResult:
+                  progress_interval: float = 1.0,
+                  on_spawn: Callable[[int | None], None] | None = None) -> TranscodeResult:
     """Transcode `source` into a new folder `workdir` (which must not exist yet).
 
     On success the folder holds exactly the renditions and the poster. On any
     failure it is removed, so nothing half-written is ever published, and
     TranscodeFailed is raised. `on_progress(percent)` is called with rising whole
     percentages at most every `progress_interval` seconds, and with 100 at the end.
+    `on_spawn(pgid)` is told the process group ffmpeg runs in as soon as it starts, and
+    None once it has ended (so a crash of this process can be cleaned up after).
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=False)
@@ -322,7 +325,8 @@ def run_transcode(source: Path | str, workdir: Path | str, probe: ProbeResult,
     timeout = timeout if timeout is not None else default_timeout(probe.duration)
     started = time.monotonic()
     try:
-        _run_with_progress(argv, workdir, probe.duration, on_progress, timeout, stall_timeout, progress_interval)
+        _run_with_progress(argv, workdir, probe.duration, on_progress, timeout, stall_timeout, progress_interval,
+                           on_spawn)
         renditions = [_measure(workdir / rendition.filename, rendition, probe) for rendition in ladder]
         poster = workdir / POSTER_FILENAME
         if probe.is_video and not _is_nonempty(poster):
@@ -348,11 +352,27 @@ def _is_nonempty(path: Path) -> bool:
 
 
 def _run_with_progress(argv: list[str], workdir: Path, duration: float, on_progress, timeout: float,
-                       stall_timeout: float, progress_interval: float) -> None:
+                       stall_timeout: float, progress_interval: float, on_spawn=None) -> None:
     stderr_path = workdir / "ffmpeg-stderr.log"
     with stderr_path.open("wb") as stderr:
+        # Its own session and process group: a kill reaches all of it, and it outlives a
+        # crash of this process, which is why the group is reported (on_spawn) for recovery.
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
                                    start_new_session=(os.name == "posix"))
+    try:
+        if on_spawn is not None:
+            on_spawn(process.pid if os.name == "posix" else None)
+        _follow(process, stderr_path, duration, on_progress, timeout, stall_timeout, progress_interval)
+    finally:
+        if process.poll() is None:  # on_spawn or the follower failed: never leave ffmpeg behind
+            _kill(process)
+            process.wait()
+        if on_spawn is not None:
+            on_spawn(None)
+
+
+def _follow(process: subprocess.Popen, stderr_path: Path, duration: float, on_progress, timeout: float,
+            stall_timeout: float, progress_interval: float) -> None:
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True)
     reader.start()
@@ -460,13 +480,16 @@ class PublishedLadder:
 
 def transcode_and_publish(source: Path | str, probe: ProbeResult, storage: Storage, key_prefix: str,
                           on_progress: Callable[[int], None] | None = None, *,
-                          scratch_root: Path | str | None = None, **options) -> PublishedLadder:
+                          scratch_root: Path | str | None = None, scratch_prefix: str = "lms-transcode-",
+                          **options) -> PublishedLadder:
     """Transcode into a private scratch folder, then publish the finished ladder at once.
 
     Safe to run again after a crash: the scratch folder is new each time and
     put_tree replaces whatever an earlier attempt published under key_prefix.
+    `scratch_prefix` names the folder (the job layer names it after the job, so the
+    folder of a job whose worker died is found and removed).
     """
-    scratch = Path(tempfile.mkdtemp(prefix="lms-transcode-", dir=scratch_root))
+    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix, dir=scratch_root))
     try:
         result = run_transcode(source, scratch / "ladder", probe, on_progress, **options)
         storage.put_tree(scratch / "ladder", key_prefix)

@@ -13,12 +13,13 @@ from app.org.models import Account
 from app.org.roster import RosterFileError
 
 
-register_job_kind("roster_import", _l("Roster import"))
-
-
 @job_task()
 def run_roster_import(job, upload: str, account_id: int) -> dict:
-    """Re-check a previewed roster upload and commit its valid rows (the job commits once)."""
+    """Re-check a previewed roster upload and commit its valid rows (the job commits once).
+
+    Safe to run again after a crash: nothing is written until the job's one commit, and the
+    upload is discarded only after it.
+    """
     account = db.session.get(Account, account_id)
     with force_locale((account.locale if account else None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
         if account is None or not account.is_enabled:
@@ -38,3 +39,7 @@ def run_roster_import(job, upload: str, account_id: int) -> dict:
         result = report.as_dict()
     roster_import.discard_upload(upload)
     return result
+
+
+# A lost import (its worker died) simply runs again: it wrote nothing and the upload is kept.
+register_job_kind("roster_import", _l("Roster import"), task=run_roster_import)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.catalog import queries as catalog_queries
@@ -30,7 +30,7 @@ from app.org.models import Account, Person, Unit
 from app.quiz.grading import FULL
 from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage,
-    QuestionVersion, Quiz,
+    QuestionVersion, Quiz, QuizSlot,
 )
 from app.study.sessions import queries as session_queries
 from app.study.sessions.models import StudySession
@@ -93,16 +93,31 @@ def list_versions(question: Question) -> list[QuestionVersion]:
 
 
 def get_image_or_404(account: Account, image_id: int) -> QuestionImage:
-    """An imported image is seen inside its bank's unit: by those who manage the unit and by
-    learners below it (who meet the image in a quiz of a course published there)."""
+    """An imported image is seen by those who manage its bank (the bank's unit in their scope),
+    and by whoever meets its bank in a quiz: a quiz of a course they may open
+    (app.catalog.queries.openable_condition, the learner rule), or a question of the bank in
+    one of their own attempts (reviewing an old attempt). A member or terminal below the
+    bank's unit sees nothing of a draft course, nor of a course not published to them."""
     image = db.session.get(QuestionImage, image_id)
     if image is None:
         abort(404)
-    unit = image.bank.unit
-    below = account.scope_unit is not None and account.scope_unit.path.startswith(unit.path)
-    if not (unit_in_scope(unit, account) or below):
-        abort(404)
-    return image
+    if can(account, "manage_question_banks") and unit_in_scope(image.bank.unit, account):
+        return image
+    bank_questions = select(Question.id).where(Question.bank_id == image.bank_id)
+    in_open_quiz = (select(QuizSlot.id).join(Quiz, Quiz.id == QuizSlot.quiz_id).join(Course, Course.id == Quiz.course_id)
+                    .where(catalog_queries.openable_condition(account),
+                           or_(QuizSlot.bank_id == image.bank_id, QuizSlot.question_id.in_(bank_questions)))
+                    .limit(1))
+    if db.session.scalar(in_open_quiz) is not None:
+        return image
+    if account.person_id is not None:
+        in_own_attempt = (select(AttemptQuestion.id).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+                          .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+                          .where(Attempt.person_id == account.person_id,
+                                 QuestionVersion.question_id.in_(bank_questions)).limit(1))
+        if db.session.scalar(in_own_attempt) is not None:
+            return image
+    abort(404)
 
 
 # --- quizzes ----------------------------------------------------------------------------------

@@ -6,11 +6,10 @@ import tempfile
 from flask import Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app.catalog.models import Course
 from app.core.localtime import local_year
+from app.catalog import queries as catalog_queries
 from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
@@ -162,7 +161,7 @@ def plan_edit(unit_id: int):
                           "other_hours": terms.other_hours, "deadline": terms.effective_deadline,
                           "course_ids": terms.course_ids})
     form.course_ids.choices = [SelectChoice(course.id, course.title) for course in
-                               db.session.scalars(select(Course).order_by(Course.title).limit(500))]
+                               catalog_queries.list_courses_a_unit_may_require(current_user, unit)]
     if request.method == "POST" and form.validate_on_submit():
         try:
             plans.save_plan(unit, year, by=current_user, member_hours=form.member_hours.data,

@@ -1,7 +1,7 @@
 """Records: keyed hash chain; no foreign key removes or rewrites a development-file entry
 
 Revision ID: 0014_records_keyed_chain
-Revises: 0012_session_late_entry
+Revises: 0013_job_heartbeat
 Create Date: 2026-12-09 10:00:00.000000
 
 Entries are now chained with HMAC-SHA256 under a key kept outside the database (LMS_RECORDS_KEY
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_records_keyed_chain'
-down_revision = '0012_session_late_entry'
+down_revision = '0013_job_heartbeat'
 branch_labels = None
 depends_on = None
 

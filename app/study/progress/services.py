@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -47,13 +48,31 @@ CLOCK_SKEW = timedelta(minutes=5)
 FINISHED_MARGIN = 2.0
 
 
-class ProgressRefused(Exception):
-    """The batch cannot be accepted as a whole (status 403/404/422 with a message)."""
+# Why a batch was refused, by code: what the API and the page endpoint answer in `message`.
+REFUSALS = {
+    "no_person": _l("This account is not linked to a person, so it has no progress to report."),
+    "forbidden": _l("This account may report only its own progress."),
+    "person_not_found": _l("The person was not found, or is outside your area."),
+    "lesson_not_found": _l("The lesson was not found, or is not open to you."),
+    "quiz_lesson": _l("A quiz lesson is completed by taking its quiz; playback progress is not recorded for it."),
+    "session_not_found": _l("The study session was not found, or this account may not report for it."),
+    "session_not_open": _l("The study session is not open, so it takes no progress."),
+    "lesson_not_in_session": _l("The lesson is not part of this study session's course."),
+}
 
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
+
+class ProgressRefused(Exception):
+    """The batch cannot be accepted as a whole (status 403/404/422, a code of REFUSALS)."""
+
+    def __init__(self, status: int, code: str):
+        super().__init__(code)
         self.status = status
-        self.message = message
+        self.code = code
+
+    @property
+    def message(self) -> str:
+        """The reason in the user's language (read inside a request or app context)."""
+        return str(REFUSALS.get(self.code, self.code))
 
 
 @dataclass(frozen=True)
@@ -185,7 +204,7 @@ def prepare_batch(account: Account, events: list[dict], now: datetime | None = N
                          "named_person": key, "session_id": event.get("session_id"),
                          "start": float(event["start"]), "end": float(event["end"]), "at": as_utc(event["at"]),
                          "scrolled_to_end": bool(event.get("scrolled_to_end"))})
-    _check_sessions(account, prepared)
+    _check_sessions(account, prepared, lessons)
     return PreparedBatch(account.id, reports_for_others, prepared, lessons, len(events) - len(unique), now)
 
 
@@ -195,21 +214,31 @@ def _lessons_for(account: Account, lesson_ids: set[int]) -> dict[int, LessonInfo
         .where(Lesson.id.in_(lesson_ids), visible_condition(account)).options(joinedload(Lesson.media)))}
     if len(found) != len(lesson_ids):
         raise ProgressRefused(404, "lesson_not_found")
+    if any(lesson.type == LessonType.QUIZ for lesson in found.values()):
+        # A quiz lesson completes through its attempts (app.quiz); a heartbeat must not do it.
+        raise ProgressRefused(422, "quiz_lesson")
     return found
 
 
-def _check_sessions(account: Account, events) -> None:
-    session_ids = {event["session_id"] for event in events
-                   if event["session_id"] is not None and event["person_id"] is None}
-    if not session_ids:
+def _check_sessions(account: Account, events, lessons: dict[int, LessonInfo]) -> None:
+    """Every event naming a session must belong there: the sessions' contract says who may
+    report for a session (app.study.sessions.queries.reporting_refusal), and the lesson must be of the
+    session's course."""
+    people: dict[int, set] = defaultdict(set)
+    for event in events:
+        if event["session_id"] is not None:
+            people[event["session_id"]].add(event["person_id"])
+    if not people:
         return
-    try:
-        from app.study.sessions.queries import session_for_site_open
-    except ImportError:
-        raise ProgressRefused(404, "session_not_found") from None
-    for session_id in session_ids:
-        if not session_for_site_open(session_id, account):
-            raise ProgressRefused(404, "session_not_found")
+    from app.study.sessions.queries import reporting_refusal
+
+    for session_id, person_ids in people.items():
+        refusal, course_id = reporting_refusal(account, session_id, person_ids)
+        if refusal is not None:
+            raise ProgressRefused(422 if refusal == "session_not_open" else 404, refusal)
+        if any(lessons[event["lesson_id"]].course_id != course_id for event in events
+               if event["session_id"] == session_id):
+            raise ProgressRefused(422, "lesson_not_in_session")
 
 
 def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:

@@ -86,7 +86,7 @@ def progress_post():
     try:
         result = progress_service.record_events(current_user, batch["events"])
     except progress_service.ProgressRefused as refusal:
-        return _json_error(refusal.status, refusal.message, refusal.message)
+        return _json_error(refusal.status, refusal.code, refusal.message)
     return jsonify({"accepted": result.accepted, "duplicates": result.duplicates})
 
 

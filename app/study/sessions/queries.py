@@ -12,7 +12,7 @@ from app.catalog.choices import CourseStatus
 from app.catalog.models import Course, CoursePublication, Lesson
 from app.core.localtime import local_day_bounds
 from app.core.model_base import as_utc
-from app.core.scope import scoped, unit_ids_in_scope
+from app.core.scope import scope_filter, scoped, unit_ids_in_scope
 from app.extensions import db
 from app.org.choices import Role
 from app.org.models import Account, Person, Unit
@@ -284,3 +284,40 @@ def session_for_site_open(session_id: int, account) -> bool:
         return False
     session = db.session.get(StudySession, session_id)
     return session is not None and session.is_open and session.site_id == account.site_id
+
+
+def reporting_refusal(account, session_id: int, person_ids: set[int | None]) -> tuple[str | None, int | None]:
+    """May `account` report progress naming this session, for these people (None: a terminal's
+    event for everyone present)? Returns (refusal code or None, the session's course id).
+
+    - A terminal reports for a session at its own site while it is open.
+    - A member reports for their own person only, at a session they were expected at or have a
+      make-up for (a make-up runs after the session closed).
+    - An organiser or administrator reports for people in their scope at a session in their
+      scope; only a terminal reports for "everyone present".
+    A session the account may not report for is "session_not_found" (its existence is not
+    revealed), a terminal's session that is not open is "session_not_open".
+    """
+    session = db.session.get(StudySession, session_id) if isinstance(session_id, int) else None
+    if session is None:
+        return "session_not_found", None
+    role = account.role
+    if role == Role.TERMINAL:
+        if session.site_id != account.site_id:
+            return "session_not_found", None
+        return (None if session.is_open else "session_not_open"), session.course_id
+    if None in person_ids:
+        return "session_not_found", None
+    if role == Role.MEMBER:
+        if person_ids != {account.person_id}:
+            return "session_not_found", None
+        expected = select(ExpectedAttendee.person_id).where(ExpectedAttendee.session_id == session.id,
+                                                             ExpectedAttendee.person_id == account.person_id)
+        making_up = select(MakeUp.person_id).where(MakeUp.session_id == session.id,
+                                                   MakeUp.person_id == account.person_id)
+        if db.session.scalar(expected.union(making_up).limit(1)) is None:
+            return "session_not_found", None
+        return None, session.course_id
+    in_scope = db.session.scalar(select(StudySession.id).where(StudySession.id == session.id,
+                                                              scope_filter(StudySession, account)))
+    return (None, session.course_id) if in_scope is not None else ("session_not_found", None)

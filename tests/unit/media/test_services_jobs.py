@@ -5,6 +5,7 @@ import os
 import shutil
 import stat
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -86,19 +87,41 @@ def test_undecodable_frames_fail_without_retry(app, world, sources):
 
 
 def test_lost_transcodes_are_requeued_and_finish(app, world, sources):
-    media = _ingest(world, sources.mp3_audio)
-    fresh = _ingest(world, sources.m4a_audio)
-    for item, started in ((media, utcnow() - timedelta(hours=2)), (fresh, utcnow())):
-        job = db.session.get(Job, item.job_id)
-        job.status, job.started_at = JobStatus.RUNNING, started
-        item.status = "processing"
-        item.renditions = []
+    """A fixed silence (JOBS_STALE_SECONDS) marks a job lost whatever the media's length; a dead
+    worker on this machine is known at once; a live one keeps its job however late its beat."""
+    from app.core import jobs, processes
+
+    here = processes.current_worker().split("|")
+    dead_here = "|".join([*here[:3], "999999999", "12345"])
+    elsewhere = "another-host|x|1|1|1"
+    now = utcnow()
+    cases = {  # name: (source, worker, heartbeat, attempts)
+        "silent": (sources.mp3_audio, elsewhere, now - timedelta(seconds=61), 1),
+        "beating": (sources.m4a_audio, elsewhere, now - timedelta(seconds=30), 1),
+        "dead_here": (sources.wav_audio, dead_here, now, 1),
+        "alive_here": (sources.mp3_audio, processes.current_worker(), now - timedelta(hours=2), 1),
+        "exhausted": (sources.m4a_audio, elsewhere, now - timedelta(minutes=5), 3),
+    }
+    made = {}
+    for name, (source, worker, beat, attempts) in cases.items():
+        media = _ingest(world, source)
+        job = db.session.get(Job, media.job_id)
+        job.status, job.worker, job.heartbeat_at, job.attempts = JobStatus.RUNNING, worker, beat, attempts
+        media.status, media.renditions, media.duration = "processing", [], 4 * 3600.0  # a 4-hour lecture
+        made[name] = media
+    scratch = Path(app.config["MEDIA_ROOT"]) / ".scratch" / f"job-{made['silent'].job_id}-abc"
+    scratch.mkdir(parents=True)
     db.session.commit()
-    assert services.recover_stuck_transcodes() == [media.id]
-    db.session.commit()  # the re-queued job runs (eagerly here)
+    assert sorted(jobs.recover_lost_jobs()) == sorted([made["silent"].job_id, made["dead_here"].job_id])
+    db.session.commit()  # the re-queued jobs run (eagerly here)
     db.session.expire_all()
-    assert db.session.get(Media, media.id).status == "ready"
-    assert db.session.get(Media, fresh.id).status == "processing"
+    status = {name: (db.session.get(Media, media.id).status, db.session.get(Job, media.job_id).status)
+              for name, media in made.items()}
+    assert status == {"silent": ("ready", "done"), "beating": ("processing", "running"),
+                      "dead_here": ("ready", "done"), "alive_here": ("processing", "running"),
+                      "exhausted": ("failed", "failed")}
+    assert not scratch.exists()
+    assert "多次意外终止" in db.session.get(Media, made["exhausted"].id).error
 
 
 def test_cli_ingest_adds_lessons_and_names_refusals(app, world, sources):
