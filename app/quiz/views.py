@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.catalog import queries as catalog_queries
 from app.catalog.choices import LessonType
+from app.core.downloads import attachment_name
 from app.core.permissions import require
 from app.core.scope import scoped
 from app.core.storage import storage_from_config
@@ -136,7 +137,7 @@ def bank_export(bank_id: int, format: str):
     data, _errors = services.export_bank(bank, format)
     extension = EXPORT_NAMES[format]
     return send_file(io.BytesIO(data), mimetype=FORMATS[format].mime, as_attachment=True,
-                     download_name=f"{bank.name}.{extension}", max_age=0)
+                     download_name=attachment_name(bank.name, extension, fallback="bank"), max_age=0)
 
 
 @require("manage_question_banks")

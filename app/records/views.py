@@ -4,13 +4,14 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app.catalog.models import Course
+from app.core.downloads import attachment_name, streamed_response
 from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
@@ -149,9 +150,8 @@ def export_xlsx(unit_id: int):
 def export_csv(unit_id: int):
     unit = _unit(unit_id)
     year = _filters()["year"]
-    lines = stream_with_context(exports.csv_lines(current_user, unit, year))
-    return Response(lines, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="records-{unit.code}-{year}.csv"'})
+    return streamed_response(exports.csv_lines(current_user, unit, year), mimetype="text/csv; charset=utf-8",
+                             download_name=attachment_name(f"records-{unit.code}-{year}", "csv"))
 
 
 @require("manage_records")
