@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.catalog.models import Course
 from app.core.downloads import attachment_name, streamed_response
+from app.core.params import year_arg
 from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
@@ -32,9 +33,7 @@ def _this_year() -> int:
 
 
 def _filters() -> dict:
-    year = request.args.get("year", type=int) or _this_year()
-    if not 2000 <= year <= 2100:
-        abort(404)
+    year = year_arg(_this_year())
     category = request.args.get("category") or None
     cadre_role = request.args.get("cadre_role") or None
     if category and category not in {c.value for c in PersonCategory}:
@@ -157,7 +156,7 @@ def export_csv(unit_id: int):
 @require("manage_records")
 def plan_edit(unit_id: int):
     unit = _unit(unit_id)
-    year = request.values.get("year", type=int) or _this_year()
+    year = year_arg(_this_year(), source=request.values)  # the form posts it back
     terms = plans.terms_for_unit(unit, year)
     form = PlanForm(data={"member_hours": terms.member_hours, "cadre_hours": terms.cadre_hours,
                           "other_hours": terms.other_hours, "deadline": terms.effective_deadline,
