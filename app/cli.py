@@ -26,9 +26,14 @@ def main() -> None:
 @click.command("init")
 @click.option("--admin", "admin_username", help="Username of the administrator to create.")
 @click.option("--password", help="Administrator password (prompted when omitted).")
+@click.option("--county", "county_name", help="Name of the top unit (the county), created when there is no unit yet "
+                                               "(default 本县; rename it later).")
+@click.option("--county-code", help="Code of that top unit (default: county).")
 @with_appcontext
-def init_command(admin_username: str | None, password: str | None) -> None:
-    """Create the instance folder and secret key, migrate the database to head, add an admin."""
+def init_command(admin_username: str | None, password: str | None, county_name: str | None,
+                 county_code: str | None) -> None:
+    """Create the instance folder and secret key, migrate the database to head, create the top
+    unit (the county) if there is none, add an admin."""
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -42,7 +47,15 @@ def init_command(admin_username: str | None, password: str | None) -> None:
     from app.catalog.services import ensure_builtin_categories
 
     ensure_builtin_categories()
+    try:
+        county, created = services.ensure_top_unit(county_name, county_code)
+    except services.OrgError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
+    if created:
+        click.echo(f"Top unit {county.name} ({county.code}) created.")
+    elif county_name and county_name != county.name:
+        click.echo(f"Top unit {county.name} already exists; left unchanged.")
     has_admin = db.session.scalar(select(Account.id).where(Account.role == Role.ADMIN).limit(1))
     if admin_username is None and has_admin:
         return

@@ -51,6 +51,19 @@ def _unit(code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
     return unit or services.create_unit(code=code, name=name, level=level, parent=parent)
 
 
+def _demo_county() -> Unit:
+    """The demo county; the still empty top unit `lms init` made becomes it (one tree, not two)."""
+    county = db.session.scalar(select(Unit).where(Unit.code == COUNTY[0]))
+    if county is not None:
+        return county
+    roots = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).limit(2)))
+    if len(roots) == 1 and not db.session.scalar(select(Unit.id).where(Unit.parent_id == roots[0].id).limit(1)):
+        roots[0].code, roots[0].name = COUNTY
+        db.session.flush()
+        return roots[0]
+    return _unit(*COUNTY, UnitLevel.COUNTY, None)
+
+
 def _account(logins: list[DemoLogin], username: str, role: Role, unit: Unit, **kwargs) -> Account:
     account = db.session.scalar(select(Account).where(Account.username == username))
     if account is None:
@@ -94,7 +107,7 @@ def load_demo() -> list[DemoLogin]:
     """Create the demo county if missing and return every demo login."""
     logins: list[DemoLogin] = []
     ensure_builtin_categories()
-    county = _unit(*COUNTY, UnitLevel.COUNTY, None)
+    county = _demo_county()
     _account(logins, "trainer", Role.TRAINER, county, display_name="县培训员")
     branch_index = 0
     for code, name, slug, branches in TOWNSHIPS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas import MAX_PER_PAGE
+from app.core.params import MAX_PAGE
 from app.catalog.choices import CourseStatus, LessonType
 
 
@@ -54,7 +55,7 @@ class CourseDetailSchema(CourseSummarySchema):
 
 
 class CoursesQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     category = fields.String(validate=validate.Length(max=40), metadata={"description": "Category code, e.g. agri_tech"})
     q = fields.String(load_default="", validate=validate.Length(max=100), metadata={

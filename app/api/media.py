@@ -20,7 +20,7 @@ from app.core.errors import error_body
 from app.media import queries, services
 from app.media.presenter import media_as_json
 from app.media.probe import MediaRejected
-from app.media.uploads import _owner_unit
+from app.media.uploads import owner_unit_for
 
 
 class RenditionSchema(Schema):
@@ -71,7 +71,7 @@ def upload_media():
     account = api_account()
     try:
         upload.save(temporary)
-        media = services.ingest_file(temporary, original_name=upload.filename, owner_unit=_owner_unit(account),
+        media = services.ingest_file(temporary, original_name=upload.filename, owner_unit=owner_unit_for(account),
                                      uploaded_by=account)
     except MediaRejected as rejected:
         return _refused(rejected.code, rejected.message)

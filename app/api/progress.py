@@ -13,6 +13,7 @@ from app.api.auth import api_account
 from app.api.views import blp, secured
 from app.core.errors import error_body
 from app.study.progress import services as progress_service
+from app.core.params import MAX_ID
 
 MAX_EVENTS_PER_BATCH = 500
 
@@ -20,16 +21,16 @@ MAX_EVENTS_PER_BATCH = 500
 class ProgressEventSchema(Schema):
     id = fields.String(required=True, validate=validate.Length(min=8, max=64),
                        metadata={"description": "Client-generated uuid; a repeated id is ignored"})
-    lesson_id = fields.Integer(required=True)
+    lesson_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     start = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e6, max=1e6),
                          metadata={"description": "Media seconds where the stretch started"})
     end = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e6, max=1e6),
                        metadata={"description": "Media seconds where it ended (text/document: seconds open)"})
     at = fields.AwareDateTime(required=True, default_timezone=None,
                               metadata={"description": "ISO 8601 time the stretch ended, with offset"})
-    person_id = fields.Integer(load_default=None, allow_none=True,
+    person_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
                                metadata={"description": "Terminals and organisers: a person in scope"})
-    session_id = fields.Integer(load_default=None, allow_none=True,
+    session_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "A group session (terminal: credits those present)"})
     scrolled_to_end = fields.Boolean(load_default=False,
                                      metadata={"description": "Text lessons: the reader reached the end"})
@@ -68,7 +69,7 @@ def plain_events(data) -> list[dict] | None:
         event_id, lesson_id, start, end, at = (event.get("id"), event.get("lesson_id"), event.get("start"),
                                                event.get("end"), event.get("at"))
         if (type(event_id) is not str or not 8 <= len(event_id) <= 64 or type(lesson_id) is not int
-                or type(at) is not str):
+                or not 1 <= lesson_id <= MAX_ID or type(at) is not str):
             return None
         for value in (start, end):
             if type(value) not in (int, float) or not -1e6 <= value <= 1e6:  # NaN fails the range too
@@ -76,7 +77,7 @@ def plain_events(data) -> list[dict] | None:
         loaded = {"id": event_id, "lesson_id": lesson_id, "start": float(start), "end": float(end)}
         for name in _OPTIONAL_IDS:
             value = event.get(name)
-            if value is not None and type(value) is not int:
+            if value is not None and (type(value) is not int or not 1 <= value <= MAX_ID):
                 return None
             loaded[name] = value
         scrolled = event.get("scrolled_to_end", False)
@@ -100,8 +101,8 @@ class ProgressBatchResultSchema(Schema):
 
 
 class ProgressQuerySchema(Schema):
-    lesson_id = fields.Integer(required=True)
-    person_id = fields.Integer(load_default=None)
+    lesson_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    person_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ProgressSchema(Schema):

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
 from app.api.views import blp, secured
+from app.core.params import MAX_ID
 from app.core.scope import get_in_scope_or_404
 from app.org.models import Unit
 from app.quiz import queries, services
@@ -38,7 +39,7 @@ class BankListSchema(Schema):
 
 class BankCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    unit_id = fields.Integer(metadata={"description": "Owning unit (default: the caller's scope unit)"})
+    unit_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Owning unit (default: the caller's scope unit)"})
     description = fields.String(load_default="", validate=validate.Length(max=2000))
 
 

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from app.api.auth import api_account
 from app.api.views import blp, secured
 from app.core.model_base import as_utc
+from app.core.params import MAX_ID
 from app.records import queries, services
 from app.records.xapi import statement_for
 
@@ -17,7 +18,7 @@ MAX_PAGE = 500
 
 
 class RecordsQuerySchema(Schema):
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID),
                            metadata={"description": "Cursor: the next_cursor of the previous page (0 to start)"})
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=MAX_PAGE))
 

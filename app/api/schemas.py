@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
+from app.core.params import MAX_ID, MAX_PAGE
 from app.org.choices import PersonCategory, UnitLevel
 
 MAX_PER_PAGE = 200
@@ -83,9 +84,9 @@ class PersonSchema(Schema):
 
 
 class PeopleQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-    unit = fields.Integer(metadata={
+    unit = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "Only people in this unit's subtree; a unit outside the caller's scope gives an empty list"})
     category = fields.Enum(PersonCategory, by_value=True)
     q = fields.String(load_default="", validate=validate.Length(max=100),

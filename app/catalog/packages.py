@@ -22,7 +22,11 @@ from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "courses" / "course.schema.json"
 MANIFEST = "course.yaml"
+# Parsing is bounded by the input: at most 256 KB, nested at most MAX_YAML_DEPTH levels, and no
+# anchors or aliases (nine levels of aliases in 472 bytes expand to hundreds of millions of
+# nodes), so loading and checking a manifest takes milliseconds and a few MB whatever it holds.
 MAX_MANIFEST_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 20
 MAX_TEXT_LESSON_BYTES = 512 * 1024
 MAX_QUIZ_BYTES = 5 * 1024 * 1024
 # Zip limits: a course is a few Markdown files and at most a few videos.
@@ -87,6 +91,58 @@ class CoursePackage:
         return (self.root / relative).read_bytes()
 
 
+class ManifestRefused(yaml.YAMLError):
+    """course.yaml uses something the loader refuses (an alias, an anchor, deep nesting, a
+    number that is not finite); `problem` is the user's message, `problem_mark` where."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+class ManifestLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases, nesting deeper than MAX_YAML_DEPTH and
+    .inf/.nan, while composing: nothing is ever expanded."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ManifestRefused(_("YAML anchors (&) and aliases (*) are not allowed in course.yaml; "
+                                    "write the content out in full."), event.start_mark)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise ManifestRefused(_("course.yaml is nested more than %(n)s levels deep.", n=MAX_YAML_DEPTH),
+                                  event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_float(self, node):
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ManifestRefused(_("Numbers in course.yaml must be ordinary numbers (not .inf or .nan)."),
+                                  node.start_mark)
+        return value
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:float", ManifestLoader.construct_yaml_float)
+
+
+def _compose_manifest(text: str):
+    """(root node, data) of course.yaml, composed once with ManifestLoader."""
+    loader = ManifestLoader(text)
+    try:
+        root_node = loader.get_single_node()
+        return root_node, (loader.construct_document(root_node) if root_node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def _schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
@@ -98,7 +154,7 @@ def _schema_message(error) -> str:
         "required": lambda: _("a required field is missing: %(fields)s",
                               fields=", ".join(f for f in value if f not in (error.instance or {}))),
         "additionalProperties": lambda: _("unknown field: %(fields)s", fields=", ".join(
-            sorted(set(error.instance) - set(error.schema.get("properties", {}))))),
+            sorted(str(key) for key in set(error.instance) - set(error.schema.get("properties", {}))))),
         "type": lambda: _("must be of type %(type)s", type=value),
         "enum": lambda: _("must be one of: %(values)s", values=", ".join(map(str, value))),
         "pattern": lambda: _("has characters that are not allowed"),
@@ -159,8 +215,9 @@ def load_package(folder: Path) -> CoursePackage:
         raise PackageError([PackageProblem(MANIFEST, None, _("course.yaml is too large."))])
     text = manifest.read_bytes().decode("utf-8", errors="replace")
     try:
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root_node, data = _compose_manifest(text)
+    except ManifestRefused as error:
+        raise PackageError([PackageProblem(MANIFEST, error.problem_mark.line + 1, error.problem)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise PackageError([PackageProblem(MANIFEST, mark.line + 1 if mark else None,

@@ -23,16 +23,12 @@ from app.catalog.forms import (
     TextLessonForm,
 )
 from app.catalog.markdown import render_markdown
+from app.core.params import page_arg
 from app.core.permissions import require
 from app.org import queries as org_queries
 from app.org.choices import CadreRole, PersonCategory
 
 MEDIA_LESSON_TYPES = (LessonType.VIDEO, LessonType.AUDIO, LessonType.DOCUMENT)
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 # --- learners ---------------------------------------------------------------------------------
@@ -42,7 +38,7 @@ def index():
     categories = queries.list_categories()
     category = queries.get_category_by_code(request.args.get("category"))
     query = request.args.get("q", "")[:50]
-    page = queries.list_courses_for(current_user, category=category, query=query, page=_page_arg())
+    page = queries.list_courses_for(current_user, category=category, query=query, page=page_arg())
     return render_template("catalog/index.html", page=page, categories=categories, category=category, query=query,
                            lesson_counts=queries.lesson_counts([course.id for course in page.items]))
 
@@ -84,7 +80,7 @@ def _audience_labels(course) -> list[str]:
 def manage_courses():
     status = request.args.get("status")
     status = status if status in CourseStatus.__members__.values() else None
-    page = queries.list_managed_courses_for(current_user, status=status, page=_page_arg())
+    page = queries.list_managed_courses_for(current_user, status=status, page=page_arg())
     return render_template("catalog/manage_courses.html", page=page, status=status, statuses=list(CourseStatus),
                            lesson_counts=queries.lesson_counts([course.id for course in page.items]))
 

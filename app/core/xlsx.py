@@ -7,6 +7,8 @@ frozen first row and column widths. Memory stays flat (rows are written as they 
 output opens in Excel, WPS and LibreOffice; tests read it back with openpyxl.
 
 Only what exports need: several sheets, each written completely before the next one starts.
+Text is always an inline string, never a formula; text a spreadsheet would run as a formula
+(app.core.tabular.is_formula_like) is also marked "quote prefix", so it stays text when edited.
 """
 from __future__ import annotations
 
@@ -20,11 +22,12 @@ from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
-# Characters XML 1.0 cannot hold at all (removed), and the ones that need escaping.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_NEEDS_WORK = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from app.core.tabular import XML_ILLEGAL, is_formula_like, xlsx_text
+
+# Characters that need escaping (a carriage return too: XML parsers turn a literal one into \n).
+_NEEDS_ESCAPE = re.compile("[&<>\r]")
+_ESCAPES = {"\r": "&#13;"}
 MAX_SHEET_ROWS = 1_048_576
-MAX_CELL_CHARS = 32_767
 # Sheet names: at most 31 characters, none of []:*?/\
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -40,7 +43,7 @@ _ROOT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
               '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
               'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-# Style 0: normal; style 1: bold (the header row).
+# Style 0: normal; style 1: bold (the header row); style 2: quote prefix (formula-like text).
 _STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
@@ -49,8 +52,9 @@ _STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<fill><patternFill patternType="gray125"/></fill></fills>'
            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+           '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
            '</styleSheet>')
 _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -60,20 +64,21 @@ _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 def _text(value: str) -> str:
-    if len(value) > MAX_CELL_CHARS:
-        value = value[:MAX_CELL_CHARS]
-    if _NEEDS_WORK.search(value):
-        value = escape(_ILLEGAL.sub("", value))
-    return value
+    value = xlsx_text(value)
+    return escape(value, _ESCAPES) if _NEEDS_ESCAPE.search(value) else value
 
 
-def cell_xml(value) -> str:
+def cell_xml(value, style: int = 0) -> str:
     """One <c> element; a cell's place is implied by its order in the row."""
     kind = type(value)
     if kind is str:
         if not value:
             return "<c/>"
-        return f'<c t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+        if is_formula_like(value):
+            style = 2
+        text = _text(value)
+        styled = f' s="{style}"' if style else ""
+        return f'<c t="inlineStr"{styled}><is><t xml:space="preserve">{text}</t></is></c>'
     if kind is int or kind is float:
         return "<c/>" if value != value else f"<c><v>{value!r}</v></c>"  # NaN has no cell value
     if value is None:
@@ -83,10 +88,10 @@ def cell_xml(value) -> str:
     if isinstance(value, (int, float, Decimal)):
         return f"<c><v>{value}</v></c>"
     if isinstance(value, datetime):
-        return cell_xml(value.isoformat(sep=" "))
+        return cell_xml(value.isoformat(sep=" "), style)
     if isinstance(value, date):
-        return cell_xml(value.isoformat())
-    return cell_xml(str(value))
+        return cell_xml(value.isoformat(), style)
+    return cell_xml(str(value), style)
 
 
 class _TextCells(dict):
@@ -106,7 +111,7 @@ def row_xml(row: Sequence, text_cells: _TextCells) -> str:
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
-    base = _SHEET_NAME_FORBIDDEN.sub("_", _ILLEGAL.sub("", name)).strip("'")[:31] or "Sheet"
+    base = _SHEET_NAME_FORBIDDEN.sub("_", XML_ILLEGAL.sub("", name)).strip("'")[:31] or "Sheet"
     candidate, number = base, 2
     while candidate.lower() in taken:
         suffix = f" ({number})"
@@ -187,7 +192,7 @@ class StreamingXlsxWriter:
                 parts.append("<cols>" + "".join(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
                                                 for index, width in enumerate(widths, start=1)) + "</cols>")
             parts.append('<sheetData><row s="1" customFormat="1">')
-            parts.append("".join(cell_xml(value).replace("<c", '<c s="1"', 1) for value in header))
+            parts.append("".join(cell_xml(value, style=1) for value in header))
             parts.append("</row>")
             sink.write("".join(parts).encode("utf-8"))
             buffer: list[str] = []

@@ -54,6 +54,7 @@ class Reason:
     TOO_LONG = "too_long"
     DIMENSIONS = "dimensions"
     PROBE_TIMEOUT = "probe_timeout"
+    NO_UNIT = "no_unit"  # not about the file: the uploader has no unit to own it
 
 
 # What the trainer reads on the upload page. Placeholders are filled from Limits.
@@ -72,6 +73,7 @@ MESSAGES_ZH = {
     Reason.TOO_LONG: "时长太长：最长允许 {max_hours} 小时，请分段上传。",
     Reason.DIMENSIONS: "画面尺寸不符合要求：{width}×{height}，最大允许 {max_dimension}×{max_dimension}。",
     Reason.PROBE_TIMEOUT: "读取文件超时，文件可能已损坏或格式异常。",
+    Reason.NO_UNIT: "您的账号没有所属单位，不能上传文件。请管理员先为账号指定单位（新装的系统先运行 lms init 创建县级单位）。",
 }
 
 

@@ -34,7 +34,9 @@ from app.core.model_base import utcnow
 from app.core.storage import Storage, storage_from_config
 from app.extensions import db
 from app.media.models import Media, MediaStatus, Rendition
-from app.media.probe import Limits, MediaRejected, ProbeResult, probe
+
+
+from app.media.probe import Limits, MediaRejected, ProbeResult, Reason, probe, reject
 from app.media.transcode import TranscodeFailed, transcode_and_publish
 
 log = logging.getLogger(__name__)
@@ -108,10 +110,13 @@ def ingest_file(path: Path | str, *, original_name: str, owner_unit, uploaded_by
 
     `path` is a local file the caller no longer needs when `consume` is True: it is
     deleted whatever happens (the stored copy lives under the media's own key).
-    Raises MediaRejected (nothing was stored) for a file we cannot use.
+    Raises MediaRejected (nothing was stored) for a file we cannot use, or when there is no
+    `owner_unit` (an account without a unit: every media belongs to a unit).
     """
     path = Path(path)
     try:
+        if owner_unit is None:
+            raise reject(Reason.NO_UNIT)
         if _is_pdf(path):
             _check_document(path)
             kind, probed = "document", None
@@ -168,6 +173,8 @@ def store_cover_image(path: Path | str, *, owner_unit, uploaded_by=None) -> Medi
 
     path = Path(path)
     try:
+        if owner_unit is None:
+            raise reject(Reason.NO_UNIT)
         if path.stat().st_size > COVER_MAX_BYTES:
             raise MediaRejected("image_too_large", IMAGE_MESSAGES_ZH["image_too_large"])
         with path.open("rb") as handle:

@@ -49,6 +49,7 @@ MESSAGES_ZH = {
     "size_mismatch": "上传的文件大小与声明的不一致，文件已丢弃，请重新上传。",
     "checksum_mismatch": "文件校验失败：上传的内容与原文件不一致（可能在传输中损坏），文件已丢弃，请重新上传。",
     "gone": "上传已失效，请重新上传。",
+    "no_unit": "您的账号没有所属单位，不能上传文件。请管理员先为账号指定单位（新装的系统先运行 lms init 创建县级单位）。",
 }
 
 
@@ -80,6 +81,8 @@ def chunk_limit() -> int:
 
 
 def open_session(account, *, filename: str, size, sha256: str | None = None, course=None) -> UploadSession:
+    if owner_unit_for(account) is None:  # refused before any byte is sent, not after the last
+        raise UploadError("no_unit", status=403)
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise UploadError("bad_size")
     limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
@@ -173,7 +176,7 @@ def _complete(session: UploadSession, uploader) -> Media:
 
         course = db.session.scalar(scoped(Course, uploader).where(Course.id == session.course_id))
     try:
-        media = services.ingest_file(path, original_name=session.filename, owner_unit=_owner_unit(uploader),
+        media = services.ingest_file(path, original_name=session.filename, owner_unit=owner_unit_for(uploader),
                                      uploaded_by=uploader, course=course, sha256=digest)
     except MediaRejected:
         discard(session)
@@ -183,8 +186,9 @@ def _complete(session: UploadSession, uploader) -> Media:
     return media
 
 
-def _owner_unit(account):
-    """Media belong to the uploader's unit (admins without one: the root of the tree)."""
+def owner_unit_for(account):
+    """The unit media uploaded by `account` belong to: its own unit (an administrator without
+    one: the root of the tree). None before any unit exists: ingest_file then refuses."""
     if account.scope_unit is not None:
         return account.scope_unit
     from app.org.models import Unit

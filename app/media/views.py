@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.body_limits import body_limit
+from app.core.params import MAX_ID, page_arg
 from app.core.permissions import require
 from app.core.scope import get_in_scope_or_404
 from app.extensions import db
@@ -22,11 +23,6 @@ from app.media.models import MediaStatus
 from app.media.presenter import media_as_json
 from app.media.probe import MediaRejected
 from app.media.serving import send_stored
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _managed_course(course_id) -> object | None:
@@ -39,6 +35,8 @@ def _managed_course(course_id) -> object | None:
         course_id = int(course_id)
     except (TypeError, ValueError):
         abort(404)
+    if not 1 <= course_id <= MAX_ID:
+        abort(404)
     return get_in_scope_or_404(Course, course_id, current_user)
 
 
@@ -46,7 +44,7 @@ def _managed_course(course_id) -> object | None:
 
 @require("upload_media")
 def library():
-    page = queries.list_media_for(current_user, page=_page_arg())
+    page = queries.list_media_for(current_user, page=page_arg())
     return render_template("media/library.html", page=page)
 
 
@@ -93,7 +91,7 @@ def plain_upload():
 
 
 def _owner_unit():
-    return uploads._owner_unit(current_user)
+    return uploads.owner_unit_for(current_user)
 
 
 # --- resumable upload (JSON, used by static/js/upload.js) --------------------------------------

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.params import page_arg
 from app.core.permissions import require
 from app.org import queries, services
 from app.org.choices import Role, UnitLevel
@@ -14,10 +15,9 @@ from app.org.forms import AccountCreateForm, AccountEditForm
 @require("manage_accounts")
 def accounts():
     role = request.args.get("role") or None
-    page = request.args.get("page", "1")
     listing = queries.list_accounts_for(current_user, role=role if role in {r.value for r in Role} else None,
                                         query=request.args.get("q", "")[:50],
-                                        page=int(page) if page.isdigit() else 1)
+                                        page=page_arg())
     return render_template("org/accounts.html", page=listing, roles=list(Role))
 
 

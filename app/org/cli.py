@@ -1,7 +1,6 @@
 """`lms members ...` commands."""
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from app.core.tabular import csv_writer
 from app.extensions import db
 
 
@@ -79,7 +79,7 @@ def slips_command(unit_code: str, out_path: Path) -> None:
     slips = roster_import.issue_activation_slips(unit)
     # utf-8-sig: Excel on Windows opens it with the right encoding.
     with out_path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)  # names and branches are typed by people: no formulas
         writer.writerow(["姓名", "支部", "登录名", "激活码"])
         for slip in slips:
             writer.writerow([slip.name, slip.branch, slip.login, slip.code])

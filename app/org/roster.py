@@ -597,14 +597,15 @@ def build_template(example_branch_code: str = "") -> bytes:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from app.core.tabular import append_row
     from app.org.id_number import make_id_number
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
     headers = [f"{column.header}*" if column.required else column.header for column in COLUMNS]
-    sheet.append(headers)
-    sheet.append([
+    append_row(sheet, headers)
+    append_row(sheet, [
         f"{EXAMPLE_NAME_PREFIX}张三", "男", 1975, "13800000000", make_id_number("150121", date(1975, 6, 1), 11),
         example_branch_code or "150121101001", "正式党员", "村干部、后备干部", "高中", "否", "政策宣传岗",
         "1998-07-01", "",
@@ -646,7 +647,7 @@ def build_template(example_branch_code: str = "") -> bytes:
         ["入党日期、转入日期按 2026-03-15 的格式填写，可以不填。当年入党或当年转入本支部的人员，"
          "年度学时要求按入党或转入当月起剩余的月份折算；两项都不填的人员按全年要求计算。"],
     ):
-        notes.append(line)
+        append_row(notes, line)
     notes.column_dimensions["A"].width = 90
     buffer = io.BytesIO()
     workbook.save(buffer)

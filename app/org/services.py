@@ -52,6 +52,21 @@ def create_unit(*, code: str, name: str, level: UnitLevel, parent: Unit | None =
     return unit
 
 
+DEFAULT_COUNTY_NAME = "本县"
+DEFAULT_COUNTY_CODE = "county"
+
+
+def ensure_top_unit(name: str | None = None, code: str | None = None) -> tuple[Unit, bool]:
+    """The top of the unit tree, created as a county when there is none yet: every account and
+    every upload then has a unit to belong to. Returns (unit, created); an existing top unit is
+    left as it is."""
+    existing = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
+    if existing is not None:
+        return existing, False
+    return create_unit(code=(code or DEFAULT_COUNTY_CODE), name=(name or DEFAULT_COUNTY_NAME),
+                       level=UnitLevel.COUNTY), True
+
+
 def rename_unit(unit: Unit, name: str) -> None:
     if not name.strip():
         raise OrgError(_("Code and name are required."))

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.params import id_arg, page_arg
 from app.core.permissions import can, require
 from app.org import queries, services
 from app.org.choices import CadreRole, PersonCategory, UnitLevel
@@ -64,22 +65,17 @@ def site_detail(site_id: int):
     return render_template("org/site_detail.html", site=site)
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @require("view_people")
 def people():
     category = request.args.get("category") or None
     cadre_role = request.args.get("cadre_role") or None
     filters = queries.PeopleFilter(
         query=request.args.get("q", "")[:50],
-        unit_id=_int_arg("unit"),
+        unit_id=id_arg("unit"),
         category=category if category in PersonCategory.__members__.values() else None,
         cadre_role=cadre_role if cadre_role in CadreRole.__members__.values() else None,
     )
-    page = queries.list_people_for(current_user, filters, page=_int_arg("page") or 1,
+    page = queries.list_people_for(current_user, filters, page=page_arg(),
                                    per_page=current_app.config["PEOPLE_PER_PAGE"])
     return render_template(
         "org/people.html", page=page, filters=filters, units=queries.list_units_for(current_user),

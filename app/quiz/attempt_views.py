@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.core.i18n import format_moment
+from app.core.params import id_arg
 from app.core.permissions import can
 from app.extensions import limiter
 from app.org.choices import Role
@@ -127,7 +128,7 @@ def _session_start(quiz, group_session):
     linked to the attempt implicitly (see queries.session_takers): the schema has no column."""
     if not StartForm().validate_on_submit():
         abort(400)
-    taker = queries.get_session_taker_or_404(group_session, quiz, current_user, request.form.get("person", type=int))
+    taker = queries.get_session_taker_or_404(group_session, quiz, current_user, id_arg("person", source=request.form))
     try:
         attempt = services.start_attempt(quiz, taker.person, account=current_user, terminal=current_user)
     except services.QuizError as error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import abort
@@ -448,14 +449,21 @@ def _unit_stats(counted: list[Attempt]) -> list[UnitStats]:
     return sorted(units.values(), key=lambda u: u.name)
 
 
-def result_rows(account: Account, quiz: Quiz):
-    """Every submitted attempt in scope, for CSV/XLSX export: yields plain tuples."""
+def result_rows(account: Account, quiz: Quiz) -> Iterator[Attempt]:
+    """Every submitted attempt in scope, for CSV/XLSX export, in batches.
+
+    The statement is made now; the returned iterator runs it when first read, in whatever
+    session is current then (a streamed CSV reads it after the request has ended), and never
+    touches `account` or `quiz`."""
     statement = (scoped(Attempt, account).where(Attempt.quiz_id == quiz.id,
                                                 Attempt.status != AttemptStatus.IN_PROGRESS.value)
                  .options(selectinload(Attempt.person).selectinload(Person.unit))
                  .order_by(Attempt.id).execution_options(yield_per=500))
-    for attempt in db.session.scalars(statement):
-        yield attempt
+    return _each_attempt(statement)
+
+
+def _each_attempt(statement) -> Iterator[Attempt]:
+    yield from db.session.scalars(statement)
 
 
 def can_grade(account: Account, quiz: Quiz) -> bool:

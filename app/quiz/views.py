@@ -13,6 +13,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.catalog import queries as catalog_queries
 from app.catalog.choices import LessonType
+from app.core.downloads import attachment_name
+from app.core.params import id_arg, page_arg
 from app.core.permissions import require
 from app.core.scope import scoped
 from app.core.storage import storage_from_config
@@ -73,9 +75,9 @@ def banks():
 def bank_detail(bank_id: int):
     bank = queries.get_bank_or_404(current_user, bank_id)
     category = None
-    if request.args.get("category", type=int):
-        category = queries.get_category_or_404(bank, request.args.get("category", type=int))
-    page = queries.list_questions(bank, category, page=request.args.get("page", 1, type=int))
+    if id_arg("category"):
+        category = queries.get_category_or_404(bank, id_arg("category"))
+    page = queries.list_questions(bank, category, page=page_arg())
     return render_template("quiz/bank_detail.html", bank=bank, category=category, page=page,
                            formats=[(name, FORMATS[name].label) for name in ("xlsx", "gift", "moodle_xml")])
 
@@ -136,7 +138,7 @@ def bank_export(bank_id: int, format: str):
     data, _errors = services.export_bank(bank, format)
     extension = EXPORT_NAMES[format]
     return send_file(io.BytesIO(data), mimetype=FORMATS[format].mime, as_attachment=True,
-                     download_name=f"{bank.name}.{extension}", max_age=0)
+                     download_name=attachment_name(bank.name, extension, fallback="bank"), max_age=0)
 
 
 @require("manage_question_banks")
@@ -227,7 +229,7 @@ def quiz_new(course_id: int):
     """Create the quiz of a quiz lesson (?lesson=<id>) or the course's end-of-course quiz."""
     course = catalog_queries.get_managed_course_or_404(current_user, course_id)
     lesson = None
-    lesson_id = request.args.get("lesson", type=int)
+    lesson_id = id_arg("lesson")
     if lesson_id:
         _course, lesson = catalog_queries.get_managed_lesson_or_404(current_user, course_id, lesson_id)
         if lesson.type != LessonType.QUIZ:
@@ -281,10 +283,10 @@ def quiz_manage(quiz_id: int):
     draw_form.source.choices = _draw_sources()
     bank = None
     questions = None
-    bank_id = request.args.get("bank", type=int)
+    bank_id = id_arg("bank")
     if bank_id:
         bank = queries.get_bank_or_404(current_user, bank_id)
-        questions = queries.list_questions(bank, page=request.args.get("page", 1, type=int))
+        questions = queries.list_questions(bank, page=page_arg())
     return render_template("quiz/quiz_manage.html", quiz=quiz, form=form, draw_form=draw_form,
                            add_form=AddQuestionForm(), banks=queries.list_banks_for(current_user),
                            bank=bank, questions=questions, confirm_form=ConfirmForm()), status

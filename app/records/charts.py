@@ -22,8 +22,10 @@ COLOURS = {"done": "#1b5e20", "on_track": "#0b4fa3", "behind": "#b3261e", "not_r
 def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dict[str, str], title: str) -> bytes:
     """Horizontal stacked bars: the share of people done / on track / behind per unit (0-100)."""
     height = 1.2 + 0.45 * max(1, len(labels))
+    # text.parse_math off: labels are unit names, and a name with "$...$" is text, not TeX (matplotlib
+    # would parse it as mathtext and fail on what it cannot typeset).
     with _RENDER_LOCK, rc_context({"svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": FONTS,
-                     "svg.hashsalt": "records"}), warnings.catch_warnings():
+                                   "svg.hashsalt": "records", "text.parse_math": False}), warnings.catch_warnings():
         # Missing CJK glyphs only affect matplotlib's text measurement, not the SVG text itself.
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
         warnings.filterwarnings("ignore", message=r"findfont")

@@ -2,11 +2,15 @@
 
 The XLSX is streamed by app.core.xlsx (sheet XML written as text into the zip) and entries
 are read in batches, so memory stays flat and a township's year (~330,000 entries) takes
-seconds, not the minute openpyxl needed.
+seconds, not the minute openpyxl needed. Rows carry the stored text as it is: the writers
+(app.core.tabular, app.core.xlsx) keep any of it from becoming a formula.
+
+The CSV is streamed after the request has ended (app.core.streaming): entry_rows and csv_lines
+settle everything that needs the account, the unit or the locale before they return, and the
+rows they yield come from fresh queries of plain columns.
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -15,13 +19,14 @@ from typing import IO
 from flask_babel import gettext as _
 from sqlalchemy import Float, String, cast, func, select, type_coerce
 
+from app.core.tabular import csv_writer
 from app.core.xlsx import StreamingXlsxWriter
 from app.extensions import db
 from app.org.choices import PersonCategory
 from app.org.models import Account, Person, Unit
 from app.records.dashboard import person_rows
 from app.records.models import AppraisalGrade, DevelopmentEntry, EntryKind
-from app.records.presenter import source_label, spreadsheet_text, status_label
+from app.records.presenter import source_label, status_label
 from app.records.queries import people_in_unit
 
 BATCH = 5000
@@ -43,7 +48,8 @@ def entry_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
     """One list per entry of people in the unit's subtree (in scope), in file order.
 
     Plain columns in batches (no ORM objects), so the session holds nothing as it streams; a
-    township's year is ~350,000 rows, so the per-row work is kept to lookups.
+    township's year is ~350,000 rows, so the per-row work is kept to lookups. The statements
+    and labels are made now; the returned iterator touches neither the account nor the unit.
     """
     from app.core.localtime import local_zone
 
@@ -63,28 +69,34 @@ def entry_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
                         entry.corrects_id, entry.recorded_by_id, entry.hash)
                  .where(entry.year == year, entry.person_id.in_(people))
                  .order_by(entry.person_id, entry.sequence))
+    # Labels are translated once per export, not once per row (a lazy gettext costs ~30 us).
     kinds = {kind.value: str(kind.label) for kind in EntryKind}
-    # Labels are translated once per export, not once per row (a lazy gettext costs ~30 us), and
-    # names are looked up, not joined into every row.
-    sources, statuses, texts = _Memo(source_label), _Memo(status_label), _Memo(spreadsheet_text)
-    names = _Memo(lambda person_id: spreadsheet_text(db.session.get(Person, person_id).name))
-    units = _Memo(lambda unit_id: spreadsheet_text(db.session.get(Unit, unit_id).name))
-    recorders = _Memo(lambda account_id: db.session.get(Account, account_id).username if account_id else "")
-    local_minutes = _LocalMinutes(local_zone())
+    return _entry_rows(statement, people, kinds, _LocalMinutes(local_zone()))
+
+
+def _entry_rows(statement, people, kinds: dict[str, str], local_minutes: _LocalMinutes) -> Iterator[list]:
+    # Names are looked up, not joined into every row.
+    sources, statuses = _Memo(source_label), _Memo(status_label)
+    names: dict[int, str] = {}
+    units = _Memo(lambda unit_id: db.session.scalar(select(Unit.name).where(Unit.id == unit_id)))
+    recorders = _Memo(lambda account_id: db.session.scalar(select(Account.username).where(Account.id == account_id))
+                      if account_id else "")
     for (entry_id, person_id, unit_id, entry_year, occurred_at, kind, source, title, hours, score, status, note,
          corrects_id, recorder_id, entry_hash) in _stream(statement):
-        if names.get(person_id) is None:
+        if person_id not in names:
             _load_people(names, person_id, people)
         yield [entry_id, names[person_id], units[unit_id], entry_year, local_minutes(occurred_at), kinds.get(kind, kind),
-               sources[source], texts[title], hours, score, statuses[status],
-               spreadsheet_text(note), corrects_id or "", recorders[recorder_id], entry_hash]
+               sources[source], title, hours, score, statuses[status],
+               note, corrects_id or "", recorders[recorder_id], entry_hash]
 
 
 def _load_people(names: dict, person_id: int, people) -> None:
     """Names of the next thousand people in file order, in one query (entries come by person)."""
+    if len(names) >= _Memo.LIMIT:
+        names.clear()
     for found_id, name in db.session.execute(select(Person.id, Person.name).where(
             Person.id >= person_id, Person.id.in_(people)).order_by(Person.id).limit(1000)):
-        names[found_id] = spreadsheet_text(name)
+        names[found_id] = name
 
 
 class _LocalMinutes:
@@ -142,7 +154,7 @@ def summary_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
         if row.unit_id not in units:
             units[row.unit_id] = db.session.get(Unit, row.unit_id).name
         rate = row.attendance_rate
-        yield [spreadsheet_text(row.name), spreadsheet_text(units[row.unit_id]), _label(PersonCategory, row.category), row.phone or "", float(row.hours),
+        yield [row.name, units[row.unit_id], _label(PersonCategory, row.category), row.phone or "", float(row.hours),
                float(row.target), str(row.standing.label), row.completed_required, row.required_courses,
                round(rate * 100, 1) if rate is not None else "", row.open_makeups,
                _label(AppraisalGrade, row.appraisal) if row.appraisal else ""]
@@ -160,11 +172,15 @@ def write_xlsx(account: Account, unit: Unit, year: int, out: IO[bytes]) -> None:
 
 def csv_lines(account: Account, unit: Unit, year: int) -> Iterator[str]:
     """CSV text in chunks, with a BOM so Excel on Windows reads the Chinese."""
+    return _csv_chunks(entry_header(), entry_rows(account, unit, year))
+
+
+def _csv_chunks(header: list[str], rows: Iterator[list]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(entry_header())
-    for number, row in enumerate(entry_rows(account, unit, year), start=1):
+    writer.writerow(header)
+    for number, row in enumerate(rows, start=1):
         writer.writerow(row)
         if number % 500 == 0:
             yield buffer.getvalue()

@@ -26,9 +26,3 @@ def kind_label(value: str) -> str:
     except ValueError:
         return value
 
-
-def spreadsheet_text(value):
-    """Text that a spreadsheet would run as a formula is stored as text (leading apostrophe)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.core.localtime import local_year
 from app.catalog import queries as catalog_queries
+from app.core.downloads import attachment_name, streamed_response
+from app.core.params import year_arg
 from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
@@ -29,9 +31,7 @@ def _this_year() -> int:
 
 
 def _filters() -> dict:
-    year = request.args.get("year", type=int) or _this_year()
-    if not 2000 <= year <= 2100:
-        abort(404)
+    year = year_arg(_this_year())
     category = request.args.get("category") or None
     cadre_role = request.args.get("cadre_role") or None
     if category and category not in {c.value for c in PersonCategory}:
@@ -147,15 +147,14 @@ def export_xlsx(unit_id: int):
 def export_csv(unit_id: int):
     unit = _unit(unit_id)
     year = _filters()["year"]
-    lines = stream_with_context(exports.csv_lines(current_user, unit, year))
-    return Response(lines, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="records-{unit.code}-{year}.csv"'})
+    return streamed_response(exports.csv_lines(current_user, unit, year), mimetype="text/csv; charset=utf-8",
+                             download_name=attachment_name(f"records-{unit.code}-{year}", "csv"))
 
 
 @require("manage_records")
 def plan_edit(unit_id: int):
     unit = _unit(unit_id)
-    year = request.values.get("year", type=int) or _this_year()
+    year = year_arg(_this_year(), source=request.values)  # the form posts it back
     terms = plans.terms_for_unit(unit, year)
     form = PlanForm(data={"member_hours": terms.member_hours, "cadre_hours": terms.cadre_hours,
                           "other_hours": terms.other_hours, "deadline": terms.effective_deadline,

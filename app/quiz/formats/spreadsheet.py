@@ -45,6 +45,8 @@ import zipfile
 
 import openpyxl
 
+from app.core.tabular import append_row
+
 from .messages import message
 from .model import (
     GRADING_ALL_OR_NOTHING, MAX_QUESTIONS, MAX_TEXT_CHARS, ParsedOption, ParsedQuestion, ParseError, ParseResult,
@@ -314,14 +316,14 @@ def _workbook_bytes(rows: list[list], notes: list[str] | None = None) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "试题"
-    sheet.append(EXPORT_HEADERS)
+    append_row(sheet, EXPORT_HEADERS)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)  # question texts are the bank's: "=1+1" stays text
     sheet.column_dimensions["B"].width = 50
     if notes:
         help_sheet = workbook.create_sheet("填写说明")
         for note in notes:
-            help_sheet.append([note])
+            append_row(help_sheet, [note])
         help_sheet.column_dimensions["A"].width = 100
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -5,7 +5,8 @@ The pages read through app.study.progress.queries; POST /study/progress is the c
 """
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request
+
+from flask import jsonify, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
@@ -13,6 +14,7 @@ from app.core.assets import AssetBlueprint
 from app.core.errors import error_body
 from app.study.progress import queries as progress_queries
 from app.study.progress import services as progress_service
+from app.core.params import id_arg, year_arg
 
 me_bp = AssetBlueprint("me", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static/study")
@@ -61,9 +63,7 @@ def courses():
 @me_bp.route("/me/hours")
 @login_required
 def hours():
-    year = request.args.get("year", type=int)
-    if year is not None and not 2000 <= year <= 2100:
-        abort(404)
+    year = year_arg(None)
     return render_template("study/me_hours.html", hours=_hours_of(current_user, year))
 
 
@@ -93,7 +93,7 @@ def progress_post():
 @me_bp.route("/study/progress", methods=["GET"])
 @login_required
 def progress_get():
-    lesson_id = request.args.get("lesson_id", type=int)
+    lesson_id = id_arg("lesson_id")
     lesson = progress_service.get_lesson_for_reporting(current_user, lesson_id) if lesson_id else None
     if lesson is None or current_user.person_id is None:
         return _json_error(404, "not_found", "not_found")

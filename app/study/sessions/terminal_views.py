@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from app.catalog.markdown import render_markdown
 from app.core.model_base import utcnow
+from app.core.params import id_arg
 from app.extensions import limiter
 from app.org.choices import Role
 from app.study.sessions import queries
@@ -221,7 +222,7 @@ def terminal_left_early(session_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        person = queries.get_expected_person_or_404(session, request.form.get("person_id", 0, type=int))
+        person = queries.get_expected_person_or_404(session, id_arg("person_id", source=request.form) or 0)
         try:
             services.mark_left_early(session, person.id, by=current_user)
         except services.SessionError as error:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.localtime import local_zone
+from app.core.params import id_arg, page_arg
 from app.extensions import db
 from app.org import queries as org_queries
 from app.org.choices import Role
@@ -37,7 +38,7 @@ def session_list():
         return redirect(url_for("sessions.terminal_home"))
     if not queries.can_manage_sessions(current_user):
         return redirect(url_for("sessions.my_sessions"))
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     return render_template("study/session_list.html", page=queries.list_sessions_for(current_user, page=page))
 
 
@@ -103,7 +104,7 @@ def expected_add(session_id: int):
     session = queries.get_session_or_404(current_user, session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    person = org_queries.get_person_or_404(current_user, request.form.get("person_id", 0, type=int))
+    person = org_queries.get_person_or_404(current_user, id_arg("person_id", source=request.form) or 0)
     return _act(session, lambda: services.add_expected(session, person), _("%(name)s invited.", name=person.name))
 
 

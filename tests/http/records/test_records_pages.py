@@ -172,12 +172,6 @@ def test_feed_status_is_county_wide(client, filed, who, expected):
         assert 'id="feed-backlog">0<' in response.get_data(as_text=True)
 
 
-def test_spreadsheet_formulas_are_not_run(client, filed):
-    from app.records.presenter import spreadsheet_text
-
-    assert spreadsheet_text("=HYPERLINK(1)") == "'=HYPERLINK(1)" and spreadsheet_text("庭院") == "庭院"
-
-
 def _people_cells(page: str) -> dict[str, list[str]]:
     """The branch dashboard's person table: name -> the row's cell texts."""
     import re

@@ -91,3 +91,26 @@ def test_every_command_has_help(app):
     for command in (["init"], ["demo"], ["serve"], ["worker"], ["members"], ["tokens"], ["i18n"]):
         result = runner.invoke(args=[*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, command
+
+
+def test_init_creates_the_named_county_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["init", "--county", "示范旗", "--county-code", "150121", "--admin", "boss",
+                                 "--password", "boss-pass-1234"])
+    assert result.exit_code == 0, result.output
+    assert "示范旗" in result.output
+    again = runner.invoke(args=["init", "--county", "别的旗"])
+    assert again.exit_code == 0 and "left unchanged" in again.output
+    db.session.expire_all()
+    assert [(unit.code, unit.name, unit.level) for unit in db.session.scalars(select(Unit))] == [
+        ("150121", "示范旗", "county")]
+
+
+def test_demo_after_init_uses_the_county_init_made(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init", "--admin", "boss", "--password", "boss-pass-1234"]).exit_code == 0
+    result = runner.invoke(args=["demo", "--no-courses"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    roots = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))))
+    assert [(unit.code, unit.name) for unit in roots] == [("150121", "示范旗")]

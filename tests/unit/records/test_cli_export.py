@@ -28,7 +28,8 @@ def test_export_command_writes_xlsx_and_csv_of_the_unit_only(world, app, tmp_pat
     rows = list(entries.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2 and {row[1] for row in rows} == {"张甲一"}
     assert all(cell.data_type != "f" for row in entries.iter_rows() for cell in row)  # no formula got in
-    assert "'=危险标题" in {row[7] for row in rows}
+    # The title is kept as written, in a text cell (the formula-export tests cover every prefix).
+    assert "=危险标题" in {row[7] for row in rows}
     # Figures as numbers, the moment in local time, the unit by name: what a spreadsheet user reads.
     from app.records.models import DevelopmentEntry
     from app.core.localtime import local_zone
@@ -47,5 +48,6 @@ def test_export_command_writes_xlsx_and_csv_of_the_unit_only(world, app, tmp_pat
     with out.open(encoding="utf-8-sig") as handle:
         lines = list(csv.reader(handle))
     assert len(lines) == 3 and {line[1] for line in lines[1:]} == {"张甲一"}
+    assert "'=危险标题" in {line[7] for line in lines}
     assert runner.invoke(args=["records", "export", "--unit", "NOPE", "--year", year, "--out",
                                str(tmp_path / "x.csv")]).exit_code != 0

@@ -1,0 +1,66 @@
+"""Whole numbers from the address (query strings, path ids) and forms, read in one place.
+
+A value that is not a number at all is ignored, as list pages always did (a stale link still
+opens the list). A number the app cannot hold or use is answered with a clear 400 instead of
+reaching the database (SQLite cannot even bind an id past 2**63): a page past MAX_PAGE, an id
+past MAX_ID, a year outside FIRST_YEAR..LAST_YEAR. Ids in paths (<int:...>) stop at MAX_ID too:
+a larger one is simply not found (404).
+"""
+from __future__ import annotations
+
+import re
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
+
+from app.core.errors import InvalidArgument
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+MAX_PAGE = 100_000
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}\Z")
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int, maximum: int, what: str,
+            source=None) -> int | None:
+    """The whole number `name` of the query string (or `source`, e.g. request.form): `default`
+    when absent or not a number; InvalidArgument (400) when outside minimum..maximum."""
+    raw = ((request.args if source is None else source).get(name) or "").strip()
+    if not raw or not _WHOLE_NUMBER.match(raw):
+        if len(raw) > 30 and raw.lstrip("+-").isdigit():
+            raise _out_of_range(what, minimum, maximum)
+        return default
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise _out_of_range(what, minimum, maximum)
+    return value
+
+
+def _out_of_range(what: str, minimum: int, maximum: int) -> InvalidArgument:
+    return InvalidArgument(_("The %(what)s in the address must be a whole number from %(min)s to %(max)s.",
+                             what=what, min=minimum, max=maximum))
+
+
+def page_arg(name: str = "page") -> int:
+    """A list's page number: 1 when absent, not a number or below 1; 400 past MAX_PAGE."""
+    return max(1, int_arg(name, 1, minimum=-MAX_ID, maximum=MAX_PAGE, what=_("page number")))
+
+
+def id_arg(name: str, source=None) -> int | None:
+    """An object id (a filter such as ?unit=): None when absent, not a number or below 1."""
+    value = int_arg(name, None, minimum=-MAX_ID, maximum=MAX_ID, what=_("number"), source=source)
+    return value if value is not None and value >= 1 else None
+
+
+def year_arg(default: int | None, name: str = "year", source=None) -> int | None:
+    """A calendar year: `default` when absent or not a number; 400 outside FIRST_YEAR..LAST_YEAR."""
+    return int_arg(name, default, minimum=FIRST_YEAR, maximum=LAST_YEAR, what=_("year"), source=source)
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """<int:...> in URL rules: an id past MAX_ID matches no rule (404), it never reaches a query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
