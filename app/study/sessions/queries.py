@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort
 from sqlalchemy import exists, func, or_, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Course, CoursePublication, Lesson
 from app.core.localtime import local_day_bounds
-from app.core.model_base import as_utc
+from app.core.model_base import as_utc, utcnow
 from app.core.scope import scoped, unit_ids_in_scope
 from app.extensions import db
 from app.org.choices import Role
@@ -240,10 +240,16 @@ class OrganiserOverview:
     today: list[StudySession]
     open_make_ups: list[MakeUp]
     open_make_ups_total: int
+    recently_made_up: list[MakeUp]
+
+
+# A secretary who chased an absentee sees the make-up done for a week after, not just vanish.
+RECENTLY_MADE_UP = timedelta(days=7)
 
 
 def overview_for_organiser(account: Account, now: datetime | None = None, limit: int = 10) -> OrganiserOverview:
-    """Today's sessions (and any still open) and the open make-ups, in the account's scope."""
+    """Today's sessions (and any still open), the open make-ups and those done this past week,
+    in the account's scope."""
     start, end = local_day_bounds(now)
     today = list(db.session.scalars(
         _visible_statement(account).where(or_(StudySession.status == SessionStatus.OPEN,
@@ -254,7 +260,12 @@ def overview_for_organiser(account: Account, now: datetime | None = None, limit:
     total = db.session.scalar(select(func.count()).select_from(open_make_ups.subquery())) or 0
     shown = list(db.session.scalars(open_make_ups.options(selectinload(MakeUp.person), selectinload(MakeUp.session))
                                     .order_by(MakeUp.due_on, MakeUp.id).limit(limit)))
-    return OrganiserOverview(today, shown, total)
+    done = list(db.session.scalars(
+        select(MakeUp).where(MakeUp.status == MakeUpStatus.DONE, MakeUp.person_id.in_(people),
+                             MakeUp.completed_at >= (now or utcnow()) - RECENTLY_MADE_UP)
+        .options(selectinload(MakeUp.person), selectinload(MakeUp.session))
+        .order_by(MakeUp.completed_at.desc(), MakeUp.id.desc()).limit(limit)))
+    return OrganiserOverview(today, shown, total, done)
 
 
 # --- what progress asks of group sessions -----------------------------------------------
