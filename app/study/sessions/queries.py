@@ -29,6 +29,9 @@ from app.study.sessions.models import (
 )
 
 SESSIONS_PER_PAGE = 30
+# A make-up that was done stays in sight for a week (the member's home page, the secretary's
+# home panel), so nobody has to wonder whether it vanished or went through.
+RECENTLY_MADE_UP = timedelta(days=7)
 
 
 def can_manage_sessions(account) -> bool:
@@ -179,6 +182,14 @@ def list_make_ups_for_person(person_id: int, include_done: bool = True) -> list[
     return list(db.session.scalars(statement.order_by(MakeUp.status.desc(), MakeUp.due_on, MakeUp.id)))
 
 
+def list_make_ups_done_recently(person_id: int, now: datetime | None = None) -> list[MakeUp]:
+    """The person's make-ups finished within RECENTLY_MADE_UP, newest first: the member sees it done."""
+    return list(db.session.scalars(
+        select(MakeUp).where(MakeUp.person_id == person_id, MakeUp.status == MakeUpStatus.DONE,
+                             MakeUp.completed_at >= (now or utcnow()) - RECENTLY_MADE_UP)
+        .options(selectinload(MakeUp.session)).order_by(MakeUp.completed_at.desc(), MakeUp.id.desc())))
+
+
 def open_make_up_counts(person_ids) -> dict[int, int]:
     """Open make-ups per person, for the people `person_ids` (a list or a select of ids) names."""
     return dict(db.session.execute(select(MakeUp.person_id, func.count()).where(
@@ -241,10 +252,6 @@ class OrganiserOverview:
     open_make_ups: list[MakeUp]
     open_make_ups_total: int
     recently_made_up: list[MakeUp]
-
-
-# A secretary who chased an absentee sees the make-up done for a week after, not just vanish.
-RECENTLY_MADE_UP = timedelta(days=7)
 
 
 def overview_for_organiser(account: Account, now: datetime | None = None, limit: int = 10) -> OrganiserOverview:
