@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -146,11 +146,16 @@ def export_xlsx(unit_id: int):
 
 @require("view_records")
 def export_csv(unit_id: int):
+    # Written out before the response, like the XLSX: a generator streamed after the view runs
+    # after the request's database session is gone (Flask 3.1 pushes the contexts again only
+    # then), and its first query on the organiser or the unit failed with the download half-open.
     unit = _unit(unit_id)
     year = _filters()["year"]
-    lines = stream_with_context(exports.csv_lines(current_user, unit, year))
-    return Response(lines, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="records-{unit.code}-{year}.csv"'})
+    spool = tempfile.TemporaryFile()
+    exports.write_csv(current_user, unit, year, spool)
+    spool.seek(0)
+    return send_file(spool, mimetype="text/csv; charset=utf-8", as_attachment=True,
+                     download_name=f"records-{unit.code}-{year}.csv")
 
 
 @require("manage_records")
