@@ -87,15 +87,9 @@ def demo_command(as_json: bool, no_courses: bool) -> None:
     a group session per branch for the coming week and one last week with attendance.
     Key-point videos are transcoded by the job consumer of `lms serve` (or `lms worker`).
     """
-    from app.demo import load_demo, load_starter_library, schedule_demo_sessions
+    from app.demo import build_demo
 
-    logins = load_demo()
-    db.session.commit()
-    if not no_courses:
-        courses = load_starter_library()
-        db.session.commit()
-        schedule_demo_sessions(courses)
-        db.session.commit()
+    logins = build_demo(with_courses=not no_courses)
     if as_json:
         click.echo(json.dumps([login.as_dict() for login in logins], ensure_ascii=False, indent=2))
         return

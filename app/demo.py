@@ -109,6 +109,7 @@ def load_demo() -> list[DemoLogin]:
     ensure_builtin_categories()
     county = _demo_county()
     _account(logins, "trainer", Role.TRAINER, county, display_name="县培训员")
+    _account(logins, "org-county", Role.ORGANISER, county, display_name=f"{county.name}委组织部")
     branch_index = 0
     for code, name, slug, branches in TOWNSHIPS:
         township = _unit(code, name, UnitLevel.TOWNSHIP, county)
@@ -126,6 +127,19 @@ def load_demo() -> list[DemoLogin]:
             _account(logins, f"member-{slug}{number}", Role.MEMBER, branch, person=people[2])
             branch_index += 1
     db.session.flush()
+    return logins
+
+
+def build_demo(with_courses: bool = True) -> list[DemoLogin]:
+    """What `lms demo` does, step by step with a commit after each: the county and its people,
+    then the starter library and the demo sessions. Returns every demo login."""
+    logins = load_demo()
+    db.session.commit()
+    if with_courses:
+        courses = load_starter_library()
+        db.session.commit()
+        schedule_demo_sessions(courses)
+        db.session.commit()
     return logins
 
 

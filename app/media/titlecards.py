@@ -17,6 +17,10 @@ WIDTH, HEIGHT = 1280, 720
 TITLE_SECONDS = 3
 CARD_SECONDS = 5
 WRAP_AT = 16  # CJK characters per line at the card's type size
+# The cards are still pictures that change every few seconds: 5 frames a second look the same
+# as 25 and cost a third of the CPU to draw and to transcode (the ladder keeps the source's rate).
+# `lms demo` makes nine of these; at 25 fps that alone took minutes on a 2-core township PC.
+FRAME_RATE = 5
 
 
 class TitleCardError(RuntimeError):
@@ -70,7 +74,7 @@ def render_title_cards(title: str, points: list[str], output: Path, timeout: int
             filters.append(_drawtext(counter, 32, "h-90", start, end, "0xBBBBBB"))
         command = [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"color=c=0x7A1114:s={WIDTH}x{HEIGHT}:r=25:d={duration}",
+            "-f", "lavfi", "-i", f"color=c=0x7A1114:s={WIDTH}x{HEIGHT}:r={FRAME_RATE}:d={duration}",
             "-f", "lavfi", "-i", f"anullsrc=r=44100:cl=mono:d={duration}",
             "-vf", ",".join(filters),
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-pix_fmt", "yuv420p",

@@ -7,6 +7,11 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 
+# A phone shows its number pad for a PIN (older members find the letter keyboard hard);
+# "off": the browser must not offer a saved PIN to the next person on a shared phone.
+PIN_INPUT = {"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": 6, "autocomplete": "off"}
+
+
 class LoginForm(FlaskForm):
     identifier = StringField(_l("Username or phone"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
@@ -21,7 +26,8 @@ class ActivateForm(FlaskForm):
     password = PasswordField(_l("New password (at least 8 characters, not a common one)"),
                              validators=[DataRequired()])
     pin = StringField(_l("PIN for roll call (4-6 digits, optional)"),
-                      validators=[Optional(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
+                      validators=[Optional(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))],
+                      render_kw=PIN_INPUT)
     submit = SubmitField(_l("Activate"))
 
 
@@ -36,7 +42,8 @@ class PasswordChangeForm(FlaskForm):
 
 class PinForm(FlaskForm):
     pin = PasswordField(_l("New PIN (4-6 digits)"),
-                        validators=[DataRequired(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
+                        validators=[DataRequired(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))],
+                        render_kw=PIN_INPUT)
     submit = SubmitField(_l("Save PIN"))
 
 

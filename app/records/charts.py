@@ -21,7 +21,7 @@ COLOURS = {"done": "#1b5e20", "on_track": "#0b4fa3", "behind": "#b3261e", "not_r
 
 def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dict[str, str], title: str) -> bytes:
     """Horizontal stacked bars: the share of people done / on track / behind per unit (0-100)."""
-    height = 1.2 + 0.45 * max(1, len(labels))
+    height = 1.6 + 0.45 * max(1, len(labels))
     # text.parse_math off: labels are unit names, and a name with "$...$" is text, not TeX (matplotlib
     # would parse it as mathtext and fail on what it cannot typeset).
     with _RENDER_LOCK, rc_context({"svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": FONTS,
@@ -29,7 +29,7 @@ def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dic
         # Missing CJK glyphs only affect matplotlib's text measurement, not the SVG text itself.
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
         warnings.filterwarnings("ignore", message=r"findfont")
-        figure = Figure(figsize=(8, height))
+        figure = Figure(figsize=(8, height), layout="constrained")
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         left = [0.0] * len(labels)
@@ -42,8 +42,8 @@ def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dic
         axes.set_xlim(0, 100)
         axes.set_xlabel("%")
         axes.set_title(title)
-        axes.legend(loc="lower right", fontsize="small")
-        figure.tight_layout()
+        # Below the bars, in one row: inside the axes it covered the end of the bars it explains.
+        figure.legend(loc="outside lower center", ncol=len(series), fontsize="small", frameon=False)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()

@@ -90,7 +90,9 @@ def _append_credit(grant, recorded: Decimal, at: datetime) -> DevelopmentEntry |
     increase = (Decimal(str(grant.hours)) - recorded).quantize(HOURS_QUANTUM)
     if increase <= 0:
         return None
-    title = grant.course.title if grant.course is not None else (grant.lesson.title if grant.lesson else "")
+    # The file names what the hours were for: the course, else the lesson, else the group session.
+    subject = grant.course or grant.lesson or grant.session
+    title = subject.title if subject is not None else ""
     return append_entry(_person(grant.person_id), EntryKind.CREDIT, occurred_at=at, year=grant.year, hours=increase,
                         source=grant.source, grant_id=grant.id, course_id=grant.course_id,
                         session_id=grant.session_id, title=title)

@@ -145,6 +145,9 @@ def export_xlsx(unit_id: int):
 
 @require("view_records")
 def export_csv(unit_id: int):
+    # Written out before the response, like the XLSX: a generator streamed after the view runs
+    # after the request's database session is gone (Flask 3.1 pushes the contexts again only
+    # then), and its first query on the organiser or the unit failed with the download half-open.
     unit = _unit(unit_id)
     year = _filters()["year"]
     return streamed_response(exports.csv_lines(current_user, unit, year), mimetype="text/csv; charset=utf-8",

@@ -33,15 +33,16 @@ def _hours_of(account, year: int | None = None):
 
 
 def _sessions_of(person_id: int | None) -> dict:
-    """Upcoming sessions and make-ups, when the sessions area is installed."""
+    """Upcoming sessions, open make-ups and those done this past week, when the sessions area is installed."""
     if person_id is None:
-        return {"upcoming": [], "make_ups": []}
+        return {"upcoming": [], "make_ups": [], "made_up": []}
     try:
         from app.study.sessions import queries as session_queries
     except ImportError:
-        return {"upcoming": [], "make_ups": []}
+        return {"upcoming": [], "make_ups": [], "made_up": []}
     return {"upcoming": session_queries.list_upcoming_for_person(person_id),
-            "make_ups": session_queries.list_make_ups_for_person(person_id, include_done=False)}
+            "make_ups": session_queries.list_make_ups_for_person(person_id, include_done=False),
+            "made_up": session_queries.list_make_ups_done_recently(person_id)}
 
 
 @me_bp.route("/me")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort
 from sqlalchemy import exists, func, or_, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Course, CoursePublication, Lesson
 from app.core.localtime import local_day_bounds
-from app.core.model_base import as_utc
+from app.core.model_base import as_utc, utcnow
 from app.core.scope import scope_filter, scoped, unit_ids_in_scope
 from app.extensions import db
 from app.org.choices import Role
@@ -29,6 +29,9 @@ from app.study.sessions.models import (
 )
 
 SESSIONS_PER_PAGE = 30
+# A make-up that was done stays in sight for a week (the member's home page, the secretary's
+# home panel), so nobody has to wonder whether it vanished or went through.
+RECENTLY_MADE_UP = timedelta(days=7)
 
 
 def can_manage_sessions(account) -> bool:
@@ -179,6 +182,14 @@ def list_make_ups_for_person(person_id: int, include_done: bool = True) -> list[
     return list(db.session.scalars(statement.order_by(MakeUp.status.desc(), MakeUp.due_on, MakeUp.id)))
 
 
+def list_make_ups_done_recently(person_id: int, now: datetime | None = None) -> list[MakeUp]:
+    """The person's make-ups finished within RECENTLY_MADE_UP, newest first: the member sees it done."""
+    return list(db.session.scalars(
+        select(MakeUp).where(MakeUp.person_id == person_id, MakeUp.status == MakeUpStatus.DONE,
+                             MakeUp.completed_at >= (now or utcnow()) - RECENTLY_MADE_UP)
+        .options(selectinload(MakeUp.session)).order_by(MakeUp.completed_at.desc(), MakeUp.id.desc())))
+
+
 def open_make_up_counts(person_ids) -> dict[int, int]:
     """Open make-ups per person, for the people `person_ids` (a list or a select of ids) names."""
     return dict(db.session.execute(select(MakeUp.person_id, func.count()).where(
@@ -240,10 +251,12 @@ class OrganiserOverview:
     today: list[StudySession]
     open_make_ups: list[MakeUp]
     open_make_ups_total: int
+    recently_made_up: list[MakeUp]
 
 
 def overview_for_organiser(account: Account, now: datetime | None = None, limit: int = 10) -> OrganiserOverview:
-    """Today's sessions (and any still open) and the open make-ups, in the account's scope."""
+    """Today's sessions (and any still open), the open make-ups and those done this past week,
+    in the account's scope."""
     start, end = local_day_bounds(now)
     today = list(db.session.scalars(
         _visible_statement(account).where(or_(StudySession.status == SessionStatus.OPEN,
@@ -254,7 +267,12 @@ def overview_for_organiser(account: Account, now: datetime | None = None, limit:
     total = db.session.scalar(select(func.count()).select_from(open_make_ups.subquery())) or 0
     shown = list(db.session.scalars(open_make_ups.options(selectinload(MakeUp.person), selectinload(MakeUp.session))
                                     .order_by(MakeUp.due_on, MakeUp.id).limit(limit)))
-    return OrganiserOverview(today, shown, total)
+    done = list(db.session.scalars(
+        select(MakeUp).where(MakeUp.status == MakeUpStatus.DONE, MakeUp.person_id.in_(people),
+                             MakeUp.completed_at >= (now or utcnow()) - RECENTLY_MADE_UP)
+        .options(selectinload(MakeUp.person), selectinload(MakeUp.session))
+        .order_by(MakeUp.completed_at.desc(), MakeUp.id.desc()).limit(limit)))
+    return OrganiserOverview(today, shown, total, done)
 
 
 # --- what progress asks of group sessions -----------------------------------------------

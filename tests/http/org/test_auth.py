@@ -172,6 +172,15 @@ def test_member_sets_pin(client, world, pin, ok):
     assert services.check_pin(account, pin) is ok
 
 
+def test_pin_fields_ask_phones_for_the_number_pad(client, world):
+    activate_page = client.get("/activate").get_data(as_text=True)
+    login(client, "member-a1")
+    pin_page = client.get("/account/pin").get_data(as_text=True)
+    for page in (activate_page, pin_page):
+        field = re.search(r'<input[^>]*name="pin"[^>]*>', page).group(0)
+        assert 'inputmode="numeric"' in field and 'autocomplete="off"' in field, field
+
+
 def test_pages_work_without_javascript(client, world):
     """No page needs a script: the login form is a plain POST form."""
     html = client.get("/login").get_data(as_text=True)

@@ -46,7 +46,9 @@ def test_demo_json_lists_every_login_and_is_idempotent(app):
     assert roles.count("trainer") == 1
     assert roles.count("terminal") == 6  # one per site
     organisers = [login for login in logins if login["role"] == "organiser"]
-    assert len(organisers) == 2 + 6  # two townships, one secretary per branch
+    assert len(organisers) == 1 + 2 + 6  # the county, two townships, one secretary per branch
+    assert {"username": "org-county", "password": "demo-lms-2026", "role": "organiser",
+            "unit": "示范旗"} in logins
     assert all(set(login) == {"username", "password", "role", "unit"} for login in logins)
     first = _counts()
     assert first == (1 + 2 + 6, 6, 60, first[3])

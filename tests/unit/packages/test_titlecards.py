@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from app.media.titlecards import CARD_SECONDS, TITLE_SECONDS, render_title_cards
+from app.media.titlecards import CARD_SECONDS, FRAME_RATE, TITLE_SECONDS, render_title_cards
 
 
 def _frame_rgb(path, seconds: float) -> bytes:
@@ -28,6 +28,8 @@ def test_cards_show_each_point_with_cjk_text(tmp_path):
                                        str(output)], capture_output=True, check=True, text=True).stdout)
     assert abs(float(probe["format"]["duration"]) - duration) < 0.5
     assert {stream["codec_type"] for stream in probe["streams"]} == {"video", "audio"}
+    video = next(stream for stream in probe["streams"] if stream["codec_type"] == "video")
+    assert video["avg_frame_rate"] == f"{FRAME_RATE}/1"  # still cards: few frames, cheap to transcode
     # Every card shows text, and each shows something different.
     frames = [_frame_rgb(output, 1)] + [_frame_rgb(output, TITLE_SECONDS + index * CARD_SECONDS + 2)
                                         for index in range(len(points))]

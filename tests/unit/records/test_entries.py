@@ -77,6 +77,9 @@ def test_closing_a_session_appends_each_attendees_final_status_and_make_ups_once
     assert db.session.scalar(select(MakeUp.status).where(MakeUp.person_id == people[2].id)) == MakeUpStatus.DONE
     made_up = entries_of(people[2], EntryKind.MAKEUP_DONE)
     assert len(made_up) == 1 and made_up[0].session_id == session.id and made_up[0].status == AttendanceStatus.MADE_UP
+    credit = entries_of(people[2], EntryKind.CREDIT)
+    # The make-up's hours are filed under the session's name: a file lists what every hour was for.
+    assert [(entry.session_id, entry.title, entry.source) for entry in credit] == [(session.id, session.title, "makeup")]
     lesson_completed.send(app, person_id=people[2].id, lesson_id=session.lesson_rows[0].lesson_id,
                           course_id=session.course_id, source="self_study", at=utcnow())
     assert len(entries_of(people[2], EntryKind.MAKEUP_DONE)) == 1
