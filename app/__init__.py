@@ -31,8 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
-    from app.core.params import BoundedIntegerConverter
+    from app.core.params import AppRequest, BoundedIntegerConverter
 
+    app.request_class = AppRequest  # query and form text without NUL characters
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any rule is added
     _init_extensions(app)
     _register_blueprints(app)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from flask import request
+from flask import Request, request
 from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.routing import IntegerConverter
 
 from app.core.errors import InvalidArgument
@@ -56,6 +57,24 @@ def id_arg(name: str, source=None) -> int | None:
 def year_arg(default: int | None, name: str = "year", source=None) -> int | None:
     """A calendar year: `default` when absent or not a number; 400 outside FIRST_YEAR..LAST_YEAR."""
     return int_arg(name, default, minimum=FIRST_YEAR, maximum=LAST_YEAR, what=_("year"), source=source)
+
+
+class TextArguments(ImmutableMultiDict):
+    """Query and form arguments without NUL characters: no one types them, PostgreSQL cannot
+    store or compare text holding them (a search for "\x00" was a 500), SQLite would cut at them."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [(_without_nul(key), _without_nul(value)) for key, value in iter_multi_items(mapping)]
+        super().__init__(mapping)
+
+
+def _without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+class AppRequest(Request):
+    parameter_storage_class = TextArguments
 
 
 class BoundedIntegerConverter(IntegerConverter):

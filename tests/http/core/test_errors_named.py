@@ -132,3 +132,11 @@ def test_bank_created_in_the_form_with_line_breaks_works(client, world):
                                                 "csrf_token": csrf_token(client, "/quiz/banks")})
     assert response.status_code in (200, 302, 400)
     assert client.get("/quiz/banks").status_code == 200
+
+
+def test_nul_characters_in_a_search_are_dropped(client, world):
+    """PostgreSQL cannot compare text holding NUL: the search used to answer 500 there."""
+    login(client, "admin")
+    response = client.get("/people?q=%00%E5%BC%A0")  # "\x00张"
+    assert response.status_code == 200 and "张甲一" in response.get_data(as_text=True)
+    assert client.get("/accounts?q=%00").status_code == 200
