@@ -5,7 +5,7 @@ are read in batches, so memory stays flat and a township's year (~330,000 entrie
 seconds, not the minute openpyxl needed. Rows carry the stored text as it is: the writers
 (app.core.tabular, app.core.xlsx) keep any of it from becoming a formula.
 
-The CSV is streamed after the request has ended (app.core.streaming): entry_rows and csv_lines
+The CSV is streamed after the request has ended (app.core.downloads): entry_rows and csv_lines
 settle everything that needs the account, the unit or the locale before they return, and the
 rows they yield come from fresh queries of plain columns.
 """
