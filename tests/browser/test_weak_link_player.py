@@ -32,11 +32,10 @@ def _wait_until(page, predicate: str, seconds: float = 20) -> None:
         page.wait_for_timeout(100)
 
 
-@pytest.fixture
-def video_lesson(world, tmp_path):
-    course = create_course(world.township_a, title="马铃薯晚疫病防治", lessons=0)
-    clip = media_factory.plain_clip(tmp_path, "晚疫病.mp4", size="640x360", duration=CLIP_SECONDS)
-    media = media_services.ingest_file(clip, original_name="晚疫病.mp4", owner_unit=world.township_a, course=course)
+def _published_video_lesson(world, folder, title: str, name: str, seconds: float):
+    course = create_course(world.township_a, title=title, lessons=0)
+    clip = media_factory.plain_clip(folder, name, size="640x360", duration=seconds)
+    media = media_services.ingest_file(clip, original_name=name, owner_unit=world.township_a, course=course)
     db.session.commit()  # the transcode job runs (eagerly) once the upload is committed
     db.session.expire_all()
     assert media.status == "ready", media.error
@@ -44,6 +43,11 @@ def video_lesson(world, tmp_path):
     publish_course(course, [world.branch_a1])
     db.session.commit()
     return course, course.lessons[0]
+
+
+@pytest.fixture
+def video_lesson(world, tmp_path):
+    return _published_video_lesson(world, tmp_path, "马铃薯晚疫病防治", "晚疫病.mp4", CLIP_SECONDS)
 
 
 def _member_page(new_page, live_server):
@@ -150,15 +154,7 @@ def test_a_chosen_quality_is_kept_and_auto_measures_again(world, live_server, ne
 @pytest.fixture
 def long_video_lesson(world, tmp_path):
     """Long enough that 8 seconds can be buffered ahead while it plays (the step-up condition)."""
-    course = create_course(world.township_a, title="马铃薯储藏", lessons=0)
-    clip = media_factory.plain_clip(tmp_path, "储藏.mp4", size="640x360", duration=45)
-    media = media_services.ingest_file(clip, original_name="储藏.mp4", owner_unit=world.township_a, course=course)
-    db.session.commit()
-    db.session.expire_all()
-    assert media.status == "ready", media.error
-    publish_course(course, [world.branch_a1])
-    db.session.commit()
-    return course, course.lessons[0]
+    return _published_video_lesson(world, tmp_path, "马铃薯储藏", "储藏.mp4", 45)
 
 
 def test_when_the_link_recovers_the_player_steps_up_and_plays_on(world, live_server, new_page, long_video_lesson):
