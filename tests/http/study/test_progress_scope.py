@@ -44,14 +44,17 @@ def setting(world):
     secretary, organiser_b = world.accounts["secretary_a1"], world.accounts["organiser_b"]
     start, end = T0 - timedelta(minutes=5), T0 + timedelta(hours=2)
     here = sessions.schedule_session(by=secretary, site=world.site_a1, title="本村", starts_at=start,
-                                     planned_end_at=end, course=course)
+                                     planned_end_at=end, course=course,
+                                     now=start)
     sessions.open_session(here, by=secretary, now=start)
     sessions.sign_in(here, world.person_a1.id, source=AttendanceSource.TICK, by=secretary, now=start)
     elsewhere = sessions.schedule_session(by=organiser_b, site=world.site_b1, title="乙镇", starts_at=start,
-                                          planned_end_at=end, course=course)
+                                          planned_end_at=end, course=course,
+                                     now=start)
     sessions.open_session(elsewhere, by=organiser_b, now=start)
     closed = sessions.schedule_session(by=secretary, site=world.site_a1, title="已结束", starts_at=start,
-                                       planned_end_at=end, course=course)
+                                       planned_end_at=end, course=course,
+                                     now=start)
     sessions.open_session(closed, by=secretary, now=start)
     sessions.close_session(closed, by=secretary, now=start + timedelta(minutes=1))
     db.session.commit()

@@ -411,7 +411,8 @@ def test_todays_sessions_include_the_early_hours_of_the_local_day(world, local_h
     starts = datetime(2026, 12, 10, local_hour, 30, tzinfo=zone)
     course = create_course(world.township_a, "早课", lessons=1, publish_to=[world.township_a])
     session = services.schedule_session(by=world.accounts["secretary_a1"], site=world.site_a1, title="早课",
-                                        starts_at=starts, planned_end_at=starts + timedelta(hours=1), course=course)
+                                        starts_at=starts, planned_end_at=starts + timedelta(hours=1), course=course,
+                                        now=starts - timedelta(days=1))
     db.session.commit()
     noon = datetime(2026, 12, 10, 12, 0, tzinfo=zone).astimezone(timezone.utc)
     assert [item.id for item in session_queries.list_today_for_site(world.site_a1.id, now=noon)] == [session.id]
