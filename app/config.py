@@ -73,7 +73,16 @@ def load_settings(overrides: dict | None = None) -> dict:
         # Records: where xAPI statements are delivered (none: no outbox), and the pro-rating rule
         # for people who join mid-year ("monthly": remaining months incl. the joining one / 12; "none").
         "RECORDS_FEED_URL": _env("LMS_RECORDS_FEED_URL"),
+        # The receiver's authentication: HTTP Basic when a user is set (most LRSs), else a bearer token.
+        "RECORDS_FEED_USER": _env("LMS_RECORDS_FEED_USER"),
+        "RECORDS_FEED_PASSWORD": _env("LMS_RECORDS_FEED_PASSWORD"),
         "RECORDS_FEED_TOKEN": _env("LMS_RECORDS_FEED_TOKEN"),
+        # xAPI identities (app.records.xapi): this installation's activity IRIs, and the county's
+        # account home page and key that name a person the same at every installation of a county
+        # (unset key: generated into instance/xapi_actor_key, so only this installation agrees).
+        "XAPI_BASE_IRI": _env("LMS_XAPI_BASE_IRI"),
+        "XAPI_ACTOR_HOMEPAGE": _env("LMS_XAPI_ACTOR_HOMEPAGE"),
+        "XAPI_ACTOR_KEY": _env("LMS_XAPI_ACTOR_KEY"),
         "RECORDS_PRORATE": _env("LMS_RECORDS_PRORATE", "monthly"),
         # Development-file integrity: the key of the entries' HMAC chain (unset: generated into
         # instance/records_key on first use; several machines writing one database must share it)

@@ -20,6 +20,7 @@ _rule("/records/people/<int:person_id>/appraisal", view_func=views.appraisal_new
 _rule("/records/people/<int:person_id>/stage", view_func=views.stage_new, methods=["POST"])
 _rule("/records/entries/<int:entry_id>/correct", view_func=views.correction_new, methods=["GET", "POST"])
 _rule("/records/feed", view_func=views.feed_status)
+_rule("/records/feed/retry", view_func=views.feed_retry, methods=["POST"])
 
 
 

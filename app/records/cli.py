@@ -145,17 +145,57 @@ def export_command(unit_code: str, year: int, fmt: str, out: Path) -> None:
     click.echo(f"Wrote {out}.")
 
 
+def _require_receiver(outbox) -> None:
+    if not outbox.feed_url():
+        raise click.ClickException("No receiver configured: set LMS_RECORDS_FEED_URL (see README, Outbound feed).")
+
+
+def _deliver_and_report(outbox) -> None:
+    report = outbox.deliver_due()
+    db.session.commit()
+    backlog = outbox.backlog()
+    click.echo(f"{report.delivered} delivered, {report.failed} failed, {report.refused} refused; "
+               f"{backlog.pending} waiting, {backlog.refused} refused in all.")
+    if backlog.last_error:
+        click.echo(f"Last error: {backlog.last_error}")
+
+
 @records_group.command("deliver")
 @with_appcontext
 def deliver_command() -> None:
     """Post due statements of the outbox now (the worker also does this every minute)."""
-    from app.records import outbox
+    from app.records import outbox  # deferred: only feed commands need urllib and the mapping
 
-    if not outbox.feed_url():
-        raise click.ClickException("No receiver configured (LMS_RECORDS_FEED_URL).")
-    report = outbox.deliver_due()
+    _require_receiver(outbox)
+    _deliver_and_report(outbox)
+
+
+@records_group.group("feed")
+def feed_group() -> None:
+    """The outbound xAPI feed: queue earlier entries, retry refused statements, deliver."""
+
+
+@feed_group.command("backfill")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only entries that happened on or after this local day (YYYY-MM-DD).")
+@with_appcontext
+def feed_backfill_command(since) -> None:
+    """Queue the entries that were never sent (made before the feed was configured)."""
+    from app.records import outbox  # deferred: only feed commands need urllib and the mapping
+
+    _require_receiver(outbox)
+    queued = outbox.backfill(since.date() if since else None)
     db.session.commit()
-    backlog = outbox.backlog()
-    click.echo(f"{report.delivered} delivered, {report.failed} failed; {backlog.pending} waiting.")
-    if backlog.last_error:
-        click.echo(f"Last error: {backlog.last_error}")
+    click.echo(f"Queued {queued} earlier entries; the worker delivers them (or run: lms records deliver).")
+
+
+@feed_group.command("retry")
+@with_appcontext
+def feed_retry_command() -> None:
+    """Queue the statements the receiver refused again (after fixing the receiver's side)."""
+    from app.records import outbox  # deferred: only feed commands need urllib and the mapping
+
+    _require_receiver(outbox)
+    count = outbox.retry_refused()
+    db.session.commit()
+    click.echo(f"Queued {count} refused statements again.")

@@ -173,6 +173,8 @@ class OutboxStatement(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Refused for good by the receiver (a 4xx other than 408/429): set aside, not retried.
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_records_outbox_delivered_at_next_attempt_at", "delivered_at", "next_attempt_at"),)

@@ -176,7 +176,7 @@ def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None 
     quiz = attempt.quiz
     append_entry(_person(person_id), EntryKind.QUIZ_PASSED, occurred_at=at or attempt.submitted_at,
                  attempt_id=attempt_id, course_id=quiz.course_id, score=attempt.percent,
-                 title=quiz.title if hasattr(quiz, "title") else "")
+                 title=quiz.title or (quiz.lesson.title if quiz.lesson else ""))
 
 
 def connect_receivers() -> None:

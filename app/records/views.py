@@ -6,6 +6,7 @@ import tempfile
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from app.core.localtime import local_year
@@ -238,4 +239,18 @@ def sees_feed(account) -> bool:
 def feed_status():
     if not sees_feed(current_user):
         abort(403)
-    return render_template("records/feed.html", backlog=outbox.backlog(), url=outbox.feed_url())
+    return render_template("records/feed.html", backlog=outbox.backlog(), feed=outbox.configuration(),
+                           refused=outbox.refused_statements(), retry_form=FlaskForm())
+
+
+@login_required
+def feed_retry():
+    """Queue the refused statements again (once the receiver's side is fixed)."""
+    if not sees_feed(current_user):
+        abort(403)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    count = outbox.retry_refused()
+    db.session.commit()
+    flash(_("%(count)d refused statements are queued again.", count=count), "success")
+    return redirect(url_for("records.feed_status"))
