@@ -30,6 +30,7 @@ from app.org.choices import Role
 from app.org.models import Account, Person, Unit
 from app.quiz.counting import counted_attempts
 from app.quiz.grading import FULL
+from app.quiz.types import unscored_type_names
 from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage,
     QuestionVersion, Quiz, QuizSlot,
@@ -393,7 +394,7 @@ def _item_analysis(counted: list[Attempt]) -> list[QuestionStats]:
         select(AttemptQuestion.attempt_id, AttemptQuestion.fraction, QuestionVersion.question_id,
                QuestionVersion.type, QuestionVersion.text, QuestionVersion.number)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-        .where(AttemptQuestion.attempt_id.in_(ids), QuestionVersion.type != "description")
+        .where(AttemptQuestion.attempt_id.in_(ids), QuestionVersion.type.notin_(unscored_type_names()))
     ).all()
     ranked = sorted(counted, key=lambda a: (a.percent or 0, a.id))
     group = max(1, math.ceil(len(ranked) * GROUP_SHARE)) if len(ranked) >= 2 else 0

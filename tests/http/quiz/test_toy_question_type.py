@@ -91,6 +91,9 @@ def test_a_toy_type_is_written_answered_and_graded(client, world, thumbs_type):
     assert question.current_version.points == 2.0 and question.category.path == "农业"
     edit = client.get(f"/quiz/questions/{question.id}").get_data(as_text=True)
     assert re.search(r'<textarea[^>]*name="answers"[^>]*>\s*👍</textarea>', edit)
+    data, errors = services.export_bank(bank, "gift")  # no import format knows the type
+    assert "马铃薯要避光保存吗" not in data.decode("utf-8")
+    assert [error.location for error in errors] == ["question 1"] and "thumbs" in errors[0].message
     quiz = create_quiz(course, questions=[question], pass_mark=60)
     db.session.commit()
 
