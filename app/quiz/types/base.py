@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.quiz.formats import ParsedQuestion, parse_bytes
-from app.quiz.formats.gift import export_gift
+from app.quiz.formats.gift import escape, export_gift
 from app.quiz.grading import FULL, Grade
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -178,10 +178,14 @@ class GiftAnswers:
     empty_answers: str | None = None  # the GIFT block an empty field means, if any
 
     def parse_answers(self, text: str, answers: str) -> ParsedQuestion:
-        block = (answers or "").strip() or self.empty_answers
+        # "// lms: grading=..." lines of the field belong before the question text.
+        lines = (answers or "").strip().split("\n")
+        comments = [line for line in lines if line.lstrip().startswith("//")]
+        block = "\n".join(line for line in lines if not line.lstrip().startswith("//")).strip() or self.empty_answers
         if block is None:
             raise InvalidAnswers(_("Enter the answers."))
-        parsed = parse_bytes(f"{text} {block}".encode("utf-8"), format="gift")
+        source = "\n".join([*comments, f"{escape(text)} {block}"])
+        parsed = parse_bytes(source.encode("utf-8"), format="gift")
         if parsed.errors or len(parsed.questions) != 1:
             raise InvalidAnswers(_("The answers could not be read: %(error)s",
                                    error="; ".join(error.display() for error in parsed.errors) or "?"))
@@ -191,8 +195,12 @@ class GiftAnswers:
         return question
 
     def answers_for_form(self, parsed: ParsedQuestion) -> str:
+        """The GIFT answer block, after the "// lms:" line that keeps all-or-nothing grading."""
         copy = ParsedQuestion(**{**parsed.__dict__, "title": "", "category": "", "feedback": "", "text": "Q",
-                                 "text_html": None, "images": []})
+                                 "text_html": None, "images": [], "points": 1.0})
         text = export_gift([copy]).decode("utf-8").strip()
         start = text.find("{")
-        return text[start:] if start >= 0 else ""
+        if start < 0:
+            return ""
+        meta = [line for line in text[:start].split("\n") if line.startswith("// lms:")]
+        return "\n".join([*meta, text[start:]])
