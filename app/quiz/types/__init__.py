@@ -1,6 +1,6 @@
 """The registry of question types: the one place that knows which types exist.
 
-    question_type("single")          -> the type object (KeyError-free: UnknownQuestionType)
+    question_type("single")          -> the type object; UnknownQuestionType for a name not registered
     registered_types()               -> every type, in the order the trainer's type menu lists them
     register(type) / unregister(name) -> for a type defined elsewhere (the toy type in the tests)
 
