@@ -13,6 +13,7 @@ quiz_bp.add_url_rule("/banks/<int:bank_id>/import", view_func=views.bank_import,
 quiz_bp.add_url_rule("/banks/<int:bank_id>/import/confirm", view_func=views.bank_import_confirm, methods=["POST"])
 quiz_bp.add_url_rule("/banks/<int:bank_id>/export/<format>", view_func=views.bank_export)
 quiz_bp.add_url_rule("/template.xlsx", view_func=views.template_download)
+quiz_bp.add_url_rule("/banks/<int:bank_id>/questions/new", view_func=views.question_new, methods=["GET", "POST"])
 quiz_bp.add_url_rule("/questions/<int:question_id>", view_func=views.question_edit, methods=["GET", "POST"])
 quiz_bp.add_url_rule("/questions/<int:question_id>/archive", view_func=views.question_archive, methods=["POST"])
 quiz_bp.add_url_rule("/images/<int:image_id>", view_func=views.image)

@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-QUESTION_TYPE_LABELS = {
-    "single": _l("Single choice"),
-    "multiple": _l("Multiple choice"),
-    "truefalse": _l("True/false"),
-    "short": _l("Fill-in"),
-    "numeric": _l("Numeric"),
-    "matching": _l("Matching"),
-    "essay": _l("Essay"),
-    "description": _l("Description"),
-}
+from app.quiz.types import UnknownQuestionType, question_type
 
 
 def question_type_label(kind: str) -> str:
-    return str(QUESTION_TYPE_LABELS.get(kind, kind))
+    try:
+        return str(question_type(kind).label)
+    except UnknownQuestionType:
+        return kind
 
 
 def location_label(location: str) -> str:
@@ -32,16 +25,4 @@ def location_label(location: str) -> str:
 
 def answer_summary(question) -> str:
     """A short description of a parsed question's answer, for the import preview."""
-    kind = question.type
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    if kind in ("single", "multiple"):
-        return "".join(letters[i] for i, option in enumerate(question.options[:26]) if option.fraction > 0)
-    if kind == "truefalse":
-        return _("True") if question.answer else _("False")
-    if kind == "short":
-        return " / ".join(answer.text for answer in question.answers)
-    if kind == "numeric":
-        return " / ".join(f"{answer.value:g}±{answer.tolerance:g}" for answer in question.answers)
-    if kind == "matching":
-        return "; ".join(f"{pair.left}→{pair.right}" for pair in question.pairs if pair.left)
-    return ""
+    return question_type(question.type).answer_summary(question)

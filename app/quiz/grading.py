@@ -1,5 +1,8 @@
 """Grading: pure functions from a question's content and a learner's response to a grade.
 
+Each question type (app.quiz.types) grades with one of these; the registry, not this module,
+knows which type uses which.
+
 Responses are stored in canonical form (original indexes, never display positions):
 
     single      int, index of the chosen option
@@ -47,13 +50,6 @@ class Grade:
 
 def clamp(fraction: float) -> float:
     return min(1.0, max(0.0, fraction))
-
-
-def grade(kind: str, content: dict, response) -> Grade:
-    grader = GRADERS.get(kind)
-    if grader is None:
-        raise ValueError(f"unknown question type {kind!r}")
-    return grader(content, response)
 
 
 def _graded(fraction: float) -> Grade:
@@ -138,20 +134,3 @@ def grade_essay(content: dict, response) -> Grade:
 
 def grade_description(content: dict, response) -> Grade:
     return Grade(GradeStatus.UNSCORED)
-
-
-GRADERS = {
-    "single": grade_single,
-    "multiple": grade_multiple,
-    "truefalse": grade_truefalse,
-    "short": grade_short,
-    "numeric": grade_numeric,
-    "matching": grade_matching,
-    "essay": grade_essay,
-    "description": grade_description,
-}
-
-
-def scores_points(kind: str) -> bool:
-    """Whether a question of this type counts toward the maximum score."""
-    return kind != "description"

@@ -28,7 +28,9 @@ from app.core.scope import get_in_scope_or_404, scoped, unit_in_scope
 from app.extensions import db
 from app.org.choices import Role
 from app.org.models import Account, Person, Unit
+from app.quiz.counting import counted_attempts
 from app.quiz.grading import FULL
+from app.quiz.types import unscored_type_names
 from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage,
     QuestionVersion, Quiz, QuizSlot,
@@ -366,28 +368,13 @@ HISTOGRAM_BINS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60
 GROUP_SHARE = 0.27  # upper and lower groups for the discrimination index (Kelley's 27%)
 
 
-def _counted(quiz: Quiz, attempts: list[Attempt]) -> list[Attempt]:
-    by_person: dict[int, Attempt] = {}
-    for attempt in attempts:
-        if attempt.status != AttemptStatus.GRADED:
-            continue
-        best = by_person.get(attempt.person_id)
-        if best is None:
-            by_person[attempt.person_id] = attempt
-        elif quiz.score_policy == "last":
-            if (attempt.submitted_at, attempt.id) > (best.submitted_at, best.id):
-                by_person[attempt.person_id] = attempt
-        elif (attempt.percent or 0) > (best.percent or 0):
-            by_person[attempt.person_id] = attempt
-    return sorted(by_person.values(), key=lambda a: a.id)
-
-
 def quiz_results_for(account: Account, quiz: Quiz) -> QuizResults:
     """Pass rate, score distribution, item analysis and per-unit figures over the attempts of
     people in the account's scope."""
     attempts = list(db.session.scalars(
         scoped(Attempt, account).where(Attempt.quiz_id == quiz.id).options(selectinload(Attempt.person))))
-    counted = _counted(quiz, attempts)
+    counted = list(db.session.scalars(counted_attempts(
+        quiz, Attempt.id.in_(scoped(Attempt, account).with_only_columns(Attempt.id)))))
     histogram = [(f"{low}–{min(high, 100)}" if high <= 100 else f"{low}–100",
                   sum(1 for a in counted if low <= (a.percent or 0) < high)) for low, high in HISTOGRAM_BINS]
     questions = _item_analysis(counted)
@@ -407,7 +394,7 @@ def _item_analysis(counted: list[Attempt]) -> list[QuestionStats]:
         select(AttemptQuestion.attempt_id, AttemptQuestion.fraction, QuestionVersion.question_id,
                QuestionVersion.type, QuestionVersion.text, QuestionVersion.number)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-        .where(AttemptQuestion.attempt_id.in_(ids), QuestionVersion.type != "description")
+        .where(AttemptQuestion.attempt_id.in_(ids), QuestionVersion.type.notin_(unscored_type_names()))
     ).all()
     ranked = sorted(counted, key=lambda a: (a.percent or 0, a.id))
     group = max(1, math.ceil(len(ranked) * GROUP_SHARE)) if len(ranked) >= 2 else 0

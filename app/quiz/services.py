@@ -27,13 +27,15 @@ from app.extensions import db
 from app.org.models import Account, Person, Unit
 from app.quiz import grading
 from app.quiz.signals import quiz_passed
-from app.quiz.content import content_from_parsed, matching_choices, option_count, parsed_from_content
+from app.quiz.content import content_from_parsed, parsed_from_content
+from app.quiz.counting import counted_attempts
 from app.quiz.formats import ParsedImage, ParsedQuestion, ParseResult, export, parse_bytes
 from app.quiz.formats.richtext import PLACEHOLDER_PREFIX
 from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage, QuestionTag,
     QuestionVersion, Quiz, QuizSlot, ScorePolicy,
 )
+from app.quiz.types import InvalidAnswers, UnknownQuestionType, question_type, unscored_type_names
 
 # Stored question HTML refers to imported images by id; pages turn it into a URL (render time).
 IMAGE_PLACEHOLDER = "@@QUIZIMAGE@@/"
@@ -130,28 +132,52 @@ def version_as_parsed(version: QuestionVersion, category: str = "") -> ParsedQue
                                explanation=version.explanation, points=version.points)
 
 
+def _checked_text_and_points(kind, text: str, points: float) -> str:
+    text = (text or "").strip()
+    if not text and kind.text_required:
+        raise QuizError(_("The question needs a text."))
+    if points is None or points < 0 or points > 1000:
+        raise QuizError(_("Points must be a number between 0 and 1000."))
+    return text
+
+
+def _parse_answers(kind, text: str, answers: str) -> ParsedQuestion:
+    try:
+        return kind.parse_answers(text, answers)
+    except InvalidAnswers as error:
+        raise QuizError(str(error)) from None
+
+
+def create_question(bank: QuestionBank, *, kind: str, account: Account | None, text: str, answers: str,
+                    explanation: str, points: float, category: str, tags) -> Question:
+    """A question a trainer writes on the question form; its type reads the answers field."""
+    try:
+        question_kind = question_type(kind)
+    except UnknownQuestionType:
+        raise QuizError(_("Choose a question type.")) from None
+    text = _checked_text_and_points(question_kind, text, points)
+    parsed = _parse_answers(question_kind, text, answers or "")
+    parsed.text, parsed.text_html = text, None
+    parsed.feedback = (explanation or "").strip()
+    parsed.points = float(points)
+    parsed.category = clean_category_path(category)
+    return add_question(bank, parsed, account=account, tags=tags)
+
+
 def edit_question(question: Question, *, account: Account | None, text: str, explanation: str, points: float,
                   category: str, tags, answers_gift: str | None = None) -> bool:
     """Change a question. Content changes (text, explanation, points, answers) add a version;
     category and tags belong to the question. Returns whether anything changed.
 
-    `answers_gift` is the answer block in GIFT syntax ("{=A ~B}"), parsed with the question text.
+    `answers_gift` is the answers field of the question's type (GIFT syntax, "{=A ~B}", for the
+    built-in types), read with the question text; empty keeps the current answers.
     """
     current = question.current_version
+    kind = question_type(question.type)
     parsed = version_as_parsed(current)
-    text = (text or "").strip()
-    if not text and question.type != "description":
-        raise QuizError(_("The question needs a text."))
-    if points is None or points < 0 or points > 1000:
-        raise QuizError(_("Points must be a number between 0 and 1000."))
-    if answers_gift is not None and answers_gift.strip() and question.type != "description":
-        reparsed = parse_bytes(f"{text} {answers_gift.strip()}".encode("utf-8"), format="gift")
-        if reparsed.errors or len(reparsed.questions) != 1:
-            raise QuizError(_("The answers could not be read: %(error)s",
-                              error="; ".join(error.display() for error in reparsed.errors) or "?"))
-        new = reparsed.questions[0]
-        if new.type != question.type:
-            raise QuizError(_("The answers describe another question type; make a new question instead."))
+    text = _checked_text_and_points(kind, text, points)
+    if answers_gift is not None and answers_gift.strip() and kind.edit_template is not None:
+        new = _parse_answers(kind, text, answers_gift)
         new.title, new.category = parsed.title, parsed.category
         parsed = new
     if text != current.text:
@@ -352,7 +378,7 @@ def add_fixed_question(quiz: Quiz, question: Question) -> QuizSlot:
 def drawable_question_ids(bank: QuestionBank, category: QuestionCategory | None) -> list[int]:
     """Questions a draw may pick: live, scored ones of the category and its sub-categories."""
     statement = select(Question.id).where(Question.bank_id == bank.id, Question.is_archived.is_(False),
-                                          Question.type != "description")
+                                          Question.type.notin_(unscored_type_names()))
     if category is not None:
         sub = select(QuestionCategory.id).where(
             QuestionCategory.bank_id == bank.id,
@@ -441,14 +467,11 @@ def start_attempt(quiz: Quiz, person: Person, *, account: Account, terminal: Acc
                       deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None)
     for position, version_id in enumerate(version_ids, start=1):
         version = versions[version_id]
-        content = version.content
-        order = list(range(option_count(version.type, content)))
-        # Matching choices are always shuffled: in file order they would line up with the answers.
-        if (quiz.shuffle_options and version.type in ("single", "multiple")) or version.type == "matching":
-            rng.shuffle(order)
+        kind = question_type(version.type)
+        order = kind.display_order(version.content, rng, shuffle_options=quiz.shuffle_options)
         attempt.questions.append(AttemptQuestion(
             position=position, version_id=version_id, order_json=json.dumps(order),
-            max_score=version.points if grading.scores_points(version.type) else 0.0))
+            max_score=version.points if kind.scores_points else 0.0))
     attempt.max_score = sum(question.max_score for question in attempt.questions)
     try:
         with db.session.begin_nested():  # two starts racing: the attempt number is unique
@@ -483,43 +506,15 @@ def expire_if_overdue(attempt: Attempt, account: Account | None) -> bool:
 
 
 def response_from_form(question: AttemptQuestion, values: dict[str, list[str]]):
-    """The canonical response (see app.quiz.grading) from form values of one question.
+    """The canonical response (see app.quiz.grading) from form values of one question, read by
+    its type.
 
     `values` maps field suffixes to the posted values: "" for the main field, "<i>" for
-    matching pair i. Choice values are display positions (1-based), mapped back through the
-    stored order so the page never shows original indexes. None: left unanswered.
+    sub-field i (a matching pair). Choice values are display positions (1-based), mapped back
+    through the stored order so the page never shows original indexes. None: left unanswered.
     """
     version = question.version
-    kind = version.type
-    order = question.order
-    main = [value for value in values.get("", []) if value != ""]
-
-    def original(position: str) -> int | None:
-        try:
-            index = int(position) - 1
-        except ValueError:
-            return None
-        return order[index] if 0 <= index < len(order) else None
-
-    if kind == "single":
-        return original(main[0]) if main else None
-    if kind == "multiple":
-        chosen = sorted({index for index in (original(value) for value in main) if index is not None})
-        return chosen or None
-    if kind == "truefalse":
-        return {"true": True, "false": False}.get(main[0]) if main else None
-    if kind in ("short", "numeric", "essay"):
-        text = main[0].strip()[:10_000] if main else ""
-        return text or None
-    if kind == "matching":
-        choices = matching_choices(version.content)
-        picked: list[str | None] = []
-        for index, _pair in enumerate(version.content.get("pairs", [])):
-            raw = [value for value in values.get(str(index), []) if value]
-            position = original(raw[0]) if raw else None
-            picked.append(choices[position] if position is not None and position < len(choices) else None)
-        return picked if any(item is not None for item in picked) else None
-    return None
+    return question_type(version.type).response_from_form(version.content, question.order, values)
 
 
 def save_responses(attempt: Attempt, responses: dict[int, object]) -> None:
@@ -585,13 +580,13 @@ def submit_attempt(attempt: Attempt, account: Account | None, responses: dict[in
 
 def _grade_question(question: AttemptQuestion) -> None:
     version = question.version
-    result = grading.grade(version.type, version.content, question.response)
+    result = question_type(version.type).grade(version.content, question.response)
     question.fraction = result.fraction
     question.score = result.score(version.points) if result.status == grading.GradeStatus.GRADED else None
 
 
 def _total(attempt: Attempt) -> None:
-    pending = any(q.version.type == "essay" and q.fraction is None for q in attempt.questions)
+    pending = any(q.fraction is None and question_type(q.version.type).graded_by_hand for q in attempt.questions)
     attempt.score = round(sum(q.score or 0.0 for q in attempt.questions), 4)
     attempt.percent = round(100.0 * attempt.score / attempt.max_score, 2) if attempt.max_score else 100.0
     if pending:
@@ -603,11 +598,11 @@ def _total(attempt: Attempt) -> None:
 
 
 def grade_essay(question: AttemptQuestion, *, score: float, grader: Account, comment: str = "") -> None:
-    """A trainer's score for an essay; the attempt's total and pass follow."""
+    """A trainer's score for a question graded by hand (an essay); the attempt's total and pass follow."""
     attempt = question.attempt
     if attempt.status == AttemptStatus.IN_PROGRESS:
         raise QuizError(_("The attempt has not been submitted yet."))
-    if question.version.type != "essay":
+    if not question_type(question.version.type).graded_by_hand:
         raise QuizError(_("Only essay questions are graded by hand."))
     if score is None or not 0 <= score <= question.max_score:
         raise QuizError(_("The score is between 0 and %(max)s.", max=f"{question.max_score:g}"))
@@ -626,14 +621,8 @@ def grade_essay(question: AttemptQuestion, *, score: float, grader: Account, com
 
 
 def counted_attempt(quiz: Quiz, person_id: int) -> Attempt | None:
-    """The attempt that counts toward completion under the quiz's score policy."""
-    statement = select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.person_id == person_id,
-                                      Attempt.status == AttemptStatus.GRADED.value)
-    if quiz.score_policy == ScorePolicy.LAST:
-        statement = statement.order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
-    else:
-        statement = statement.order_by(Attempt.percent.desc(), Attempt.id.asc())
-    return db.session.scalar(statement.limit(1))
+    """The attempt that counts toward completion under the quiz's score policy (app.quiz.counting)."""
+    return db.session.scalar(counted_attempts(quiz, Attempt.person_id == person_id))
 
 
 def has_passed(quiz: Quiz, person_id: int) -> bool:

@@ -28,8 +28,8 @@ from app.quiz.forms import (
 )
 from app.quiz.formats import FORMATS, MAX_INPUT_BYTES, ParseResult, build_spreadsheet_template, parse_bytes
 from app.quiz.formats.messages import human_size, message
-from app.quiz.formats.gift import export_gift
 from app.quiz.presenter import question_view, render_question_html
+from app.quiz.types import question_type, registered_types
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_QUESTIONS = 200
@@ -147,27 +147,46 @@ def template_download():
                      download_name="题库导入模板.xlsx", max_age=0)
 
 
-def _answers_as_gift(question) -> str:
-    """The answer block of the current version in GIFT syntax, for the edit form."""
-    parsed = services.version_as_parsed(question.current_version)
-    if question.type == "description":
-        return ""
-    parsed.title, parsed.category, parsed.feedback = "", "", ""
-    parsed.text, parsed.text_html = "Q", None
-    text = export_gift([parsed]).decode("utf-8").strip()
-    start = text.find("{")
-    return text[start:] if start >= 0 else ""
+@require("manage_question_banks")
+def question_new(bank_id: int):
+    """A question written by hand: first its type, then the form of that type."""
+    bank = queries.get_bank_or_404(current_user, bank_id)
+    kind = next((kind for kind in registered_types() if kind.name == request.args.get("type")), None)
+    if kind is None:
+        return render_template("quiz/question_new.html", bank=bank, kind=None, types=registered_types())
+    form = QuestionEditForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                question = services.create_question(
+                    bank, kind=kind.name, account=current_user, text=form.text.data or "",
+                    answers=form.answers.data or "", explanation=form.explanation.data or "",
+                    points=float(form.points.data), category=form.category.data or "", tags=form.tags.data or "")
+            except services.QuizError as error:
+                form.answers.errors.append(str(error))
+                status = 400
+            else:
+                flash(_("Question added."), "success")
+                return redirect(url_for("quiz.question_edit", question_id=question.id))
+        else:
+            status = 400
+    elif form.points.data is None:
+        form.points.data = 1
+    return render_template("quiz/question_new.html", bank=bank, kind=kind, types=registered_types(),
+                           form=form), status
 
 
 @require("manage_question_banks")
 def question_edit(question_id: int):
     question = queries.get_question_or_404(current_user, question_id)
     version = question.current_version
+    kind = question_type(question.type)
     form = QuestionEditForm()
     status = 200
     if request.method == "GET":
         form.text.data = version.text
-        form.answers.data = _answers_as_gift(question)
+        form.answers.data = kind.answers_for_form(services.version_as_parsed(version))
         form.explanation.data = version.explanation
         form.points.data = version.points
         form.category.data = question.category.path if question.category else ""
@@ -186,7 +205,7 @@ def question_edit(question_id: int):
             return redirect(url_for("quiz.question_edit", question_id=question.id))
     else:
         status = 400
-    return render_template("quiz/question_edit.html", question=question, version=version, form=form,
+    return render_template("quiz/question_edit.html", question=question, version=version, kind=kind, form=form,
                            versions=queries.list_versions(question),
                            html=render_question_html(version.text_html)), status
 
@@ -375,7 +394,7 @@ def attempt_review(attempt_id: int):
     attempt = queries.get_attempt_for_review_or_404(current_user, attempt_id)
     views = [question_view(question, reveal=attempt.is_submitted) for question in attempt.questions]
     grader_info = {question.position: question.version.content.get("grader_info", "")
-                   for question in attempt.questions if question.version.type == "essay"}
+                   for question in attempt.questions if question_type(question.version.type).graded_by_hand}
     return render_template("quiz/review.html", attempt=attempt, quiz=attempt.quiz, questions=views,
                            grader_info=grader_info, grade_form=EssayGradeForm(),
                            can_grade=queries.can_grade(current_user, attempt.quiz))

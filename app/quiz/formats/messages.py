@@ -50,6 +50,7 @@ MESSAGES = {
     "bad_matching": "匹配题的每一项都应写成 =左项 -> 右项",
     # exports
     "export_unsupported_type": "Excel 模板不支持此题型（{type}），未导出",
+    "export_type_unknown_to_formats": "导入导出格式不支持此题型（{type}），未导出",
     "export_too_many_options": "选项超过 8 个，Excel 模板无法容纳，未导出",
     "export_partial_credit_lost": "多选题的部分得分比例无法写入 Excel 模板，已按全对得分导出",
 }

@@ -23,7 +23,7 @@ from typing import Callable
 
 from .gift import export_gift, parse_gift
 from .messages import human_size, message
-from .model import MAX_INPUT_BYTES, ParsedQuestion, ParseError, ParseResult
+from .model import MAX_INPUT_BYTES, QUESTION_TYPES, ParsedQuestion, ParseError, ParseResult
 from .moodle_xml import export_moodle_xml, parse_moodle_xml
 from .spreadsheet import export_xlsx, parse_csv, parse_xlsx
 
@@ -84,7 +84,15 @@ def parse_bytes(data: bytes, filename: str | None = None, format: str | None = N
 
 
 def export(questions: list[ParsedQuestion], format: str, errors: list[ParseError] | None = None) -> bytes:
+    """Questions of a type no format knows (one registered by the app alone, see
+    app.quiz.types) are left out with an error rather than written as something else."""
     fmt = FORMATS.get(format)
     if fmt is None or fmt.export is None:
         raise ValueError(f"no exporter for format {format!r}")
-    return fmt.export(questions, errors)
+    known = []
+    for number, question in enumerate(questions, start=1):
+        if question.type in QUESTION_TYPES:
+            known.append(question)
+        elif errors is not None:
+            errors.append(ParseError(f"question {number}", message("export_type_unknown_to_formats", type=question.type)))
+    return fmt.export(known, errors)

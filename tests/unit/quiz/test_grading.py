@@ -1,7 +1,12 @@
-"""Grading of every question type: pure functions, no database."""
+"""Grading of every question type, through the type registry: pure functions, no database."""
 import pytest
 
-from app.quiz.grading import GradeStatus, grade, parse_number
+from app.quiz.grading import GradeStatus, parse_number
+from app.quiz.types import UnknownQuestionType, question_type
+
+
+def grade(kind: str, content: dict, response):
+    return question_type(kind).grade(content, response)
 
 CHOICES = {"options": [{"text": "A", "fraction": 1.0, "feedback": ""},
                        {"text": "B", "fraction": 0.0, "feedback": ""},
@@ -86,5 +91,5 @@ def test_essay_is_pending_and_description_unscored():
 
 
 def test_unknown_type_is_an_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(UnknownQuestionType):
         grade("cloze", {}, None)

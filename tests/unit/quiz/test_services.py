@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.quiz import services
+from app.quiz import queries, services
 from app.quiz.models import Attempt, AttemptStatus, QuestionVersion
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 
@@ -200,6 +200,33 @@ def test_score_policy_best_or_last(world, course):
     quiz.score_policy = "last"
     assert services.counted_attempt(quiz, world.person_a1.id).id == second.id
     assert not services.has_passed(quiz, world.person_a1.id)
+
+
+def _right_choice(attempt) -> int:
+    options = attempt.questions[0].version.content["options"]
+    return options.index(next(o for o in options if o["fraction"] == 1.0))
+
+
+@pytest.mark.parametrize("policy", ["best", "last"])
+def test_the_attempt_that_counts_is_the_same_for_completion_and_results(world, course, policy):
+    bank = create_bank(world.county)
+    quiz = create_quiz(course, questions=bank_questions(bank)[:1], score_policy=policy)
+    trainer = world.accounts["trainer"]
+    made = {}
+    for person, answers in ((world.person_a1, [True, False, True]), (world.person_b1, [False, True, False])):
+        made[person.id] = []
+        for right in answers:
+            attempt = services.start_attempt(quiz, person, account=trainer)
+            services.submit_attempt(attempt, trainer, {1: _right_choice(attempt)} if right else {})
+            made[person.id].append(attempt)
+    open_one = services.start_attempt(quiz, world.person_b1, account=trainer)  # in progress: never counts
+    expected = {person_id: (attempts[0] if policy == "best" else attempts[-1]) if person_id == world.person_a1.id
+                else (attempts[1] if policy == "best" else attempts[-1]) for person_id, attempts in made.items()}
+    for person_id, attempt in expected.items():
+        assert services.counted_attempt(quiz, person_id).id == attempt.id
+    results = queries.quiz_results_for(trainer, quiz)
+    assert sorted(a.id for a in results.counted) == sorted(a.id for a in expected.values())
+    assert open_one.id not in {a.id for a in results.counted}
 
 
 def test_essay_waits_for_a_trainer(world, course):
