@@ -48,10 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate  # deferred: `lms --help` imports this package, not SQLAlchemy
     from app.core.i18n import select_locale
     from app.core.body_limits import init_body_limits
     from app.core.jobs import init_jobs
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate  # deferred: `lms --help` imports this package, not SQLAlchemy
 
     for module in MODEL_MODULES + SUBSCRIBER_MODULES:
         __import__(module)
