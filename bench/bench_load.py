@@ -27,7 +27,9 @@ The load generator is Python asyncio on raw HTTP/1.1 keep-alive connections
 (LMS_BENCH_CONNECTIONS, default 64, for the heartbeats; one for the reader). Latency is taken
 from the moment a heartbeat was due, not from when a connection was free, so a server that falls
 behind shows it (no coordinated omission). A round stops sending at its end and waits at most
-15 s for answers; heartbeats still unanswered then count as failed. The generator shares the
+15 s for answers; heartbeats still unanswered then count as failed. Before the next round the
+bench waits until the server answers health checks quickly again (requests given up on may still
+be queued there), at most 120 s. The generator shares the
 machine's two cores with the server (and with whatever else runs there): at 10,000 learners it
 takes a noticeable part of one core, so figures are pessimistic; on a shared machine they are
 noisy.
@@ -305,6 +307,7 @@ class RoundResult:
     heartbeat_ms: list[float] = field(default_factory=list)
     page_ms: list[float] = field(default_factory=list)
     page_failed: int = 0
+    settle_seconds: float = 0.0
 
     def percentile(self, samples: list[float], share: float) -> float:
         if not samples:
@@ -312,14 +315,22 @@ class RoundResult:
         ordered = sorted(samples)
         return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
+    # Failed requests count as infinitely slow: a round that drops them cannot pass.
+    @property
+    def heartbeats(self) -> list[float]:
+        return self.heartbeat_ms + [float("inf")] * self.failed
+
+    @property
+    def pages(self) -> list[float]:
+        return self.page_ms + [float("inf")] * self.page_failed
+
     @property
     def heartbeat_p99(self) -> float:
-        # Failed heartbeats count as infinitely slow: a round that drops them cannot pass.
-        return self.percentile(self.heartbeat_ms + [float("inf")] * self.failed, 0.99)
+        return self.percentile(self.heartbeats, 0.99)
 
     @property
     def page_p99(self) -> float:
-        return self.percentile(self.page_ms + [float("inf")] * self.page_failed, 0.99)
+        return self.percentile(self.pages, 0.99)
 
     @property
     def meets_targets(self) -> bool:
@@ -413,14 +424,43 @@ def sign_in_everyone(port: int, world: World) -> Sessions:
     return Sessions(learners, member.cookie_header(), organiser.cookie_header())
 
 
+def settle(port: int) -> float:
+    """Wait until the server answers a health check quickly again: requests of an overloaded round
+    that the generator gave up on may still be queued there, and must not slow the next round.
+    Returns the seconds waited (at most 120)."""
+    started = time.monotonic()
+    quick = 0
+    while quick < 3 and time.monotonic() - started < 120:
+        began = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("GET", "/api/v1/health")
+            connection.getresponse().read()
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        quick = quick + 1 if time.monotonic() - began < 0.05 else 0
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def measure_round(port: int, world: World, sessions: Sessions, learners: int) -> RoundResult:
+    result = asyncio.run(run_round(port, world, sessions, learners, SECONDS))
+    result.settle_seconds = settle(port)
+    return result
+
+
 def print_round(kind: str, result: RoundResult) -> None:
     answered = len(result.heartbeat_ms)
     statuses = f" (statuses {result.statuses})" if result.statuses else ""
     print(f"{kind:<10} N={result.learners:>6}  heartbeats sent {result.sent:>6} answered {answered:>6} "
-          f"failed {result.failed}{statuses}  p50 {result.percentile(result.heartbeat_ms, 0.5):7.1f} ms  "
+          f"failed {result.failed}{statuses}  p50 {result.percentile(result.heartbeats, 0.5):7.1f} ms  "
           f"p99 {result.heartbeat_p99:7.1f} ms | pages {len(result.page_ms):>4} failed {result.page_failed}  "
-          f"p50 {result.percentile(result.page_ms, 0.5):7.1f} ms  p99 {result.page_p99:7.1f} ms  "
-          f"{'meets' if result.meets_targets else 'misses'} the targets", flush=True)
+          f"p50 {result.percentile(result.pages, 0.5):7.1f} ms  p99 {result.page_p99:7.1f} ms  "
+          f"{'meets' if result.meets_targets else 'misses'} the targets"
+          f"{f'; server busy {result.settle_seconds:.0f} s after the round' if result.settle_seconds > 2 else ''}",
+          flush=True)
 
 
 def bench(kind: str) -> None:
@@ -432,9 +472,10 @@ def bench(kind: str) -> None:
             sessions = sign_in_everyone(port, world)
             # Warm up: the first requests of each path configure mappers and fill caches.
             asyncio.run(run_round(port, world, sessions, 100, 2.0))
+            settle(port)
             results = {}
             for learners in LEVELS:
-                results[learners] = asyncio.run(run_round(port, world, sessions, learners, SECONDS))
+                results[learners] = measure_round(port, world, sessions, learners)
                 print_round(kind, results[learners])
             passing = [n for n, result in results.items() if result.meets_targets]
             failing = [n for n, result in results.items() if not result.meets_targets]
@@ -445,7 +486,7 @@ def bench(kind: str) -> None:
                 middle = int(round((low * high) ** 0.5 if low else high / 2, -1))
                 if middle in (low, high):
                     break
-                results[middle] = asyncio.run(run_round(port, world, sessions, middle, SECONDS))
+                results[middle] = measure_round(port, world, sessions, middle)
                 print_round(kind, results[middle])
                 low, high = (middle, high) if results[middle].meets_targets else (low, middle)
         finally:
