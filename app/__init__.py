@@ -4,11 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.config import load_settings
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -54,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     from app.core.i18n import select_locale
     from app.core.body_limits import init_body_limits
     from app.core.jobs import init_jobs
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate  # deferred: `lms --help` imports this package, not SQLAlchemy
 
     for module in MODEL_MODULES + SUBSCRIBER_MODULES:
         __import__(module)
@@ -73,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.extensions import csrf  # deferred: `lms --help` imports this package, not SQLAlchemy
     from app.api.views import blp as api_blp
     from app.catalog.blueprint import catalog_bp
     from app.core.views import bp as core_bp
@@ -96,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _commit_request(response):
     """The one place a request's work is committed (views and services only flush)."""
+    from app.extensions import db  # deferred: `lms --help` imports this package, not SQLAlchemy
+
     session = db.session()
     if not session.in_transaction():
         # Nothing began since the last commit (a health check, or a heartbeat whose batch the
@@ -107,21 +108,3 @@ def _commit_request(response):
     else:
         session.rollback()
     return response
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # Every heartbeat is its own short write transaction: under a burst (a whole village's
-    # phones coming back online at once) a writer may queue for a while, which beats refusing.
-    cursor.execute("PRAGMA busy_timeout=60000")
-    # FULL: a commit is on disk (the WAL is fsynced) before the request answers, so a power cut
-    # never drops a heartbeat or sign-in that was already acknowledged. NORMAL only syncs at
-    # checkpoints. The cost, measured on bench/bench_progress.py, is in docs/decisions.md.
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()

@@ -6,10 +6,49 @@ import logging
 import sys
 
 import click
+from click.utils import make_default_short_help
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from app.extensions import db
+# What `lms --help` lists, written down so that listing needs neither the app nor the modules
+# that define the commands (building the app takes seconds; the listing should not).
+# tests/unit/core/test_cli_listing.py checks it against the commands the app really has.
+COMMAND_SUMMARIES = {
+    "courses": "Course packages: validate, import, export (see courses/README.md).",
+    "db": "Perform database migrations.",
+    "demo": "Load the demo county (idempotent) and print every demo login.",
+    "i18n": "Translation catalogs (source strings are English; zh_CN is the default UI).",
+    "init": "Create the instance folder and secret key, migrate the database to head, create the top "
+            "unit (the county) if there is none, add an admin.",
+    "limiter": "Flask-Limiter maintenance & utility commands",
+    "media": "Media files: bulk ingest, posters made again.",
+    "members": "Members: roster import and activation slips.",
+    "openapi": "OpenAPI commands.",
+    "quiz": "Question banks: import and export.",
+    "records": "Development files: verify, checkpoint, rechain, export, deliver the outbound feed.",
+    "routes": "Show the routes for the app.",
+    "run": "Run a development server.",
+    "serve": "Serve the app with waitress and run the background-job consumer in the same process.",
+    "shell": "Run a shell in the app context.",
+    "tokens": "API tokens: create, list, revoke.",
+    "worker": "Run a background-job consumer alone (scale-out: one or more per machine).",
+}
+
+
+class LazyAppGroup(FlaskGroup):
+    """FlaskGroup whose command listing comes from COMMAND_SUMMARIES: `lms --help` builds no app.
+
+    Running a command (or asking for its own --help) still loads the app as FlaskGroup does.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_SUMMARIES)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(COMMAND_SUMMARIES[name], limit)) for name in names])
 
 
 def _create_app():
@@ -18,7 +57,7 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+@click.group(cls=LazyAppGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
 def main() -> None:
     """Rural distance-education LMS."""
 
@@ -37,6 +76,7 @@ def init_command(admin_username: str | None, password: str | None, county_name: 
     from flask_migrate import upgrade
     from sqlalchemy import select
 
+    from app.extensions import db  # deferred: `lms --help` imports this module, not SQLAlchemy
     from app.org import services
     from app.org.choices import Role
     from app.org.models import Account

@@ -27,8 +27,9 @@ stored and merged into progress in its own request (there is no second path); "n
 the end" stays 0 and is kept as a check. Credited seconds are bounded by each learner's real
 time (app.study.progress.services.spend_real_time), which does not change the work per request.
 The server runs LMS_BENCH_THREADS threads (default 48) per process.
-NOTE: this bench still measures the API endpoint against /api/v1/health; the load model of
-real use (learners every 15 s through the page and API paths while pages are read) is open work.
+This bench measures the API endpoint's throughput against /api/v1/health; the load model of
+real use (learners every 15 s through the page and API paths while pages are read) is
+bench/bench_load.py.
 The server's log is printed when it recorded a traceback.
 """
 from __future__ import annotations

@@ -235,8 +235,8 @@ def _megabytes(limit: int) -> str:
 
 
 def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    import openpyxl  # deferred: openpyxl costs ~0.3 s at start-up
+    from openpyxl.utils.exceptions import InvalidFileException  # deferred: openpyxl costs ~0.3 s at start-up
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -593,9 +593,9 @@ def _normalise_phone(raw: str) -> str | None:
 
 def build_template(example_branch_code: str = "") -> bytes:
     """The downloadable .xlsx template: headers, one example row, drop-down lists."""
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    import openpyxl  # deferred: openpyxl costs ~0.3 s at start-up
+    from openpyxl.styles import Font, PatternFill  # deferred: openpyxl costs ~0.3 s at start-up
+    from openpyxl.worksheet.datavalidation import DataValidation  # deferred: openpyxl costs ~0.3 s at start-up
 
     from app.core.tabular import append_row
     from app.org.id_number import make_id_number

@@ -52,7 +52,7 @@ def csv_response(quiz: Quiz, attempts: Iterable[Attempt]) -> Response:
 
 
 def xlsx_response(quiz: Quiz, attempts: Iterable[Attempt]) -> Response:
-    import openpyxl
+    import openpyxl  # deferred: openpyxl costs ~0.3 s at start-up
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title="results")

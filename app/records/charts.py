@@ -9,9 +9,6 @@ import io
 import threading
 import warnings
 
-from matplotlib import rc_context
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
 
 FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DejaVu Sans"]
 # matplotlib is not thread-safe, and warnings.catch_warnings swaps process-wide state: one chart at a time.
@@ -21,6 +18,10 @@ COLOURS = {"done": "#1b5e20", "on_track": "#0b4fa3", "behind": "#b3261e", "not_r
 
 def standing_bars(labels: list[str], series: dict[str, list[float]], legend: dict[str, str], title: str) -> bytes:
     """Horizontal stacked bars: the share of people done / on track / behind per unit (0-100)."""
+    from matplotlib import rc_context  # deferred: matplotlib (and numpy) cost ~0.2 s and 25 MiB; only charts need it
+    from matplotlib.backends.backend_svg import FigureCanvasSVG  # deferred: see rc_context above
+    from matplotlib.figure import Figure  # deferred: see rc_context above
+
     height = 1.6 + 0.45 * max(1, len(labels))
     # text.parse_math off: labels are unit names, and a name with "$...$" is text, not TeX (matplotlib
     # would parse it as mathtext and fail on what it cannot typeset).

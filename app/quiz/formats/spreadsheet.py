@@ -43,8 +43,6 @@ import unicodedata
 import warnings
 import zipfile
 
-import openpyxl
-
 from app.core.tabular import append_row
 
 from .messages import message
@@ -264,6 +262,8 @@ def parse_xlsx(data: bytes) -> ParseResult:
             # openpyxl warns about unknown extensions and missing styles in files from
             # other programs; those are harmless for reading values.
             warnings.simplefilter("ignore")
+            import openpyxl  # deferred: ~0.3 s at start-up; only spreadsheet uploads and exports need it
+
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
@@ -313,6 +313,8 @@ def _row(question: ParsedQuestion) -> list:
 
 
 def _workbook_bytes(rows: list[list], notes: list[str] | None = None) -> bytes:
+    import openpyxl  # deferred: ~0.3 s at start-up; only spreadsheet uploads and exports need it
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "试题"
