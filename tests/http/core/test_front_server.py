@@ -116,11 +116,16 @@ class FrontServer:
     def url(self, path: str) -> str:
         return self.root + path
 
+    def access_log(self) -> str:
+        return (self.prefix / "logs" / "access.log").read_text()
+
     def upstreams(self, path: str) -> Counter:
-        """(node port, status) of every request for `path` in nginx's access log."""
+        """(node port, status) of every request for `path` in nginx's access log, by the node
+        that answered (the last one nginx tried)."""
         seen = Counter()
-        for line in (self.prefix / "logs" / "access.log").read_text().splitlines():
-            match = re.search(r'"(?:GET|POST|PUT|HEAD) (\S+) [^"]*" (\d+) \d+ upstream=127\.0\.0\.1:(\d+)', line)
+        for line in self.access_log().splitlines():
+            match = re.search(r'"(?:GET|POST|PUT|HEAD) (\S+) [^"]*" (\d+) \d+ upstream=.*127\.0\.0\.1:(\d+) request_id=',
+                              line)
             if match and match.group(1) == path:
                 seen[(int(match.group(3)), int(match.group(2)))] += 1
         return seen
@@ -225,7 +230,7 @@ def _until_both_nodes(front: FrontServer, nodes: list, path: str, fetch) -> list
         answers.append(fetch())
         if {port for port, _status in front.upstreams(path)} >= {node.port for node in nodes}:
             return answers
-    raise AssertionError(f"nginx did not reach both nodes for {path}: {front.upstreams(path)}")
+    raise AssertionError(f"nginx did not reach both nodes for {path}:\n{front.access_log()}")
 
 
 def _directives(config: str) -> list[str]:
@@ -266,16 +271,15 @@ def test_nginx_serves_media_of_two_nodes_after_their_scope_check(setup_app, post
         trainer = _login(front, "trainer")
         video_id = _resumable_upload(front, trainer, sources.plain_clip, course.id)
         assert {port for port, status in front.upstreams(f"/media/uploads/{_last_upload(front)}")
-                if status in (200, 201)} == {node.port for node in nodes}
-        pdf_ids = []
-        for _node in nodes:
+                if status in (200, 201)} == {node.port for node in nodes}, front.access_log()
+        def post_pdf():
             with sources.text_pdf.open("rb") as handle:
-                created = requests.post(front.url("/api/v1/media"), headers=bearer, timeout=60,
-                                        files={"file": ("handbook.pdf", handle, "application/pdf")})
-            assert created.status_code == 202, created.text
-            pdf_ids.append(created.json()["id"])
-        assert {port for port, status in front.upstreams("/api/v1/media") if status == 202} == \
-            {node.port for node in nodes}
+                return requests.post(front.url("/api/v1/media"), headers=bearer, timeout=60,
+                                     files={"file": ("handbook.pdf", handle, "application/pdf")})
+
+        created = _until_both_nodes(front, nodes, "/api/v1/media", post_pdf)
+        assert [response.status_code for response in created] == [202] * len(created)
+        pdf_ids = [response.json()["id"] for response in created]
 
         # Transcodes: run by the nodes' own consumers, through the shared Redis queue.
         video = _wait_ready(front, bearer, video_id)
