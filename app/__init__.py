@@ -66,8 +66,10 @@ def _init_extensions(app: Flask) -> None:
     init_jobs(app)
 
     from app.api import api
+    from app.api.auth import load_account_from_token
 
     api.init_app(app)
+    login_manager.request_loader(load_account_from_token)  # media bytes for API clients
 
 
 def _register_blueprints(app: Flask) -> None:

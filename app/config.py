@@ -38,6 +38,9 @@ def load_settings(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env(
             "LMS_DATABASE_URL", f"sqlite:///{instance_path / 'lms.sqlite3'}"
         ),
+        # Unset: instance/secret_key, made on first run. Several nodes behind one front server
+        # need the same key, or a session signed by one node is refused by the next.
+        "SECRET_KEY": _env("LMS_SECRET_KEY"),
         "MEDIA_ROOT": str(Path(_env("LMS_MEDIA_ROOT", "media")).resolve()),
         "REDIS_URL": redis_url,
         # Jobs: SqliteHuey file in the instance folder unless Redis is configured.

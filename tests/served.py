@@ -37,6 +37,8 @@ def free_port() -> int:
 class Served:
     root: str
     log_path: Path
+    port: int = 0
+    pid: int = 0
 
     def url(self, path: str) -> str:
         return self.root + path
@@ -55,16 +57,20 @@ class Served:
 
 
 @contextmanager
-def lms_serve(database_url: str, tmp_path: Path, **environment: str) -> Iterator[Served]:
+def lms_serve(database_url: str, tmp_path: Path, *, name: str = "served", jobs: bool = False,
+              **environment: str) -> Iterator[Served]:
+    """One node; `name` keeps several nodes apart in one folder, `jobs` runs its embedded
+    consumer, and `environment` (LMS_MEDIA_ROOT included) wins over the defaults."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LMS_")}
-    env.update(LMS_DATABASE_URL=database_url, LMS_INSTANCE_PATH=str(tmp_path / "served-instance"),
-               LMS_MEDIA_ROOT=str(tmp_path / "served-media"), PYTHONUNBUFFERED="1", **environment)
-    log_path = tmp_path / "served.log"
+    env.update(LMS_DATABASE_URL=database_url, LMS_INSTANCE_PATH=str(tmp_path / f"{name}-instance"),
+               LMS_MEDIA_ROOT=str(tmp_path / f"{name}-media"), PYTHONUNBUFFERED="1")
+    env.update(environment)
+    log_path = tmp_path / f"{name}.log"
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)] + ([] if jobs else ["--no-jobs"])
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-jobs"],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    served = Served(f"http://127.0.0.1:{port}", log_path)
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    served = Served(f"http://127.0.0.1:{port}", log_path, port, process.pid)
     try:
         deadline = time.monotonic() + 60
         while True:

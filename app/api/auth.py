@@ -1,9 +1,13 @@
-"""Bearer-token authentication for the API. The API never authenticates by cookie."""
+"""Bearer-token authentication for the API. The API never authenticates by cookie.
+
+Outside the API, only the views marked by app.core.permissions.login_or_token_required (the
+media bytes the API lists) accept the same token, through Flask-Login's request loader.
+"""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import Request, abort, current_app, g, request
 
 from app.api.services import authenticate_bearer
 from app.core.permissions import can
@@ -35,3 +39,14 @@ def token_required(capability: str | None = None):
 def api_account() -> Account:
     """The account of the request's bearer token (only inside a token_required view)."""
     return g.api_account
+
+
+def load_account_from_token(incoming: Request) -> Account | None:
+    """Flask-Login's request loader: the bearer token's account, for a view that accepts one.
+
+    Called only when the request has no session; the session, when there is one, wins.
+    """
+    view = current_app.view_functions.get(incoming.endpoint)
+    if not getattr(view, "accepts_bearer_token", False):
+        return None
+    return authenticate_bearer(incoming.headers.get("Authorization"))

@@ -23,12 +23,18 @@ from app.media.probe import MediaRejected
 from app.media.uploads import owner_unit_for
 
 
+# What the listed byte URLs (renditions, poster, PDF) accept, said once for each of them.
+BYTES_ACCESS = ("send the same `Authorization: Bearer` token as to the API (a browser's session cookie works "
+                "too); Range requests answer 206; 404 outside the caller's scope, exactly as the pages; "
+                "401 for a revoked or unknown token")
+
+
 class RenditionSchema(Schema):
     label = fields.String(required=True, metadata={"example": "360p"})
     width = fields.Integer(allow_none=True, metadata={"description": "Pixels as displayed"})
     height = fields.Integer(allow_none=True, metadata={"description": "Pixels as displayed"})
     bitrate = fields.Integer(allow_none=True, metadata={"description": "Bits per second, whole file"})
-    url = fields.String(required=True, metadata={"description": "Range-capable URL (session or token access)"})
+    url = fields.String(required=True, metadata={"description": "Range-capable URL of the bytes; " + BYTES_ACCESS})
 
 
 class MediaSchema(Schema):
@@ -38,7 +44,10 @@ class MediaSchema(Schema):
     error = fields.String(allow_none=True, metadata={"description": "Why it failed, in Chinese; null otherwise"})
     kind = fields.String(required=True, metadata={"enum": ["video", "audio", "document"]})
     duration = fields.Float(allow_none=True, metadata={"description": "Seconds"})
-    poster_url = fields.String(allow_none=True)
+    poster_url = fields.String(allow_none=True, metadata={"description": "JPEG poster; " + BYTES_ACCESS})
+    document_url = fields.String(allow_none=True, metadata={
+        "description": "The PDF of a document (null for video and audio); add ?download=1 for an attachment; "
+                       + BYTES_ACCESS})
     renditions = fields.List(fields.Nested(RenditionSchema), required=True)
 
 

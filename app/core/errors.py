@@ -84,10 +84,13 @@ def handle_http_exception(exc: HTTPException):
             body["error"]["request_id"] = reference
         response = jsonify(body)
         response.status_code = status
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        return response
-    return render_template("errors/error.html", status=status, message=message, request_id=reference), status
+    else:
+        response = current_app.make_response((render_template(
+            "errors/error.html", status=status, message=message, request_id=reference), status))
+    if status == 401:
+        # Only a bearer token is ever answered 401 (pages send browsers to the login page).
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 def handle_csrf_error(exc: CSRFError):

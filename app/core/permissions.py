@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from app.org.choices import Role
@@ -29,6 +29,26 @@ def can(account, capability: str) -> bool:
     if account is None or not account.is_authenticated:
         return False
     return account.role_enum in CAPABILITIES[capability]
+
+
+def login_or_token_required(view):
+    """login_required for a view an API client may also call with its bearer token (media bytes).
+
+    The token itself is read by the API's request loader (app.api.auth.load_account_from_token),
+    which answers only for views marked here: no other page authenticates by token. A request
+    that sent credentials in its Authorization header and is not authenticated by them gets
+    401, not the login page a browser is sent to.
+    """
+    guarded = login_required(view)
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if "Authorization" in request.headers and not current_user.is_authenticated:
+            abort(401)
+        return guarded(*args, **kwargs)
+
+    wrapped.accepts_bearer_token = True
+    return wrapped
 
 
 def require(capability: str):

@@ -20,6 +20,7 @@ def media_as_json(media: Media) -> dict:
         "kind": media.kind,
         "duration": media.duration,
         "poster_url": media_url(media, "poster") if media.poster_key else None,
+        "document_url": media_url(media, "source") if media.kind == "document" and media.source_key else None,
         "renditions": [
             {"label": rendition.label, "width": rendition.width, "height": rendition.height,
              "bitrate": rendition.bitrate, "url": media_url(media, rendition.label)}

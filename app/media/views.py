@@ -10,11 +10,11 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.core.body_limits import body_limit
 from app.core.params import MAX_ID, page_arg
-from app.core.permissions import require
+from app.core.permissions import login_or_token_required, require
 from app.core.scope import get_in_scope_or_404
 from app.extensions import db
 from app.media import queries, services, uploads
@@ -174,9 +174,12 @@ def upload_chunk(session_id: str):
 
 # --- serving ----------------------------------------------------------------------------------
 
-@login_required
+@login_or_token_required
 def serve(media_id: int, label: str):
-    """A rendition, the poster, or a PDF, to anyone who may watch the media (else 404)."""
+    """A rendition, the poster, or a PDF, to anyone who may watch the media (else 404).
+
+    A browser's session or an API client's bearer token: the same account, the same scope.
+    """
     media = queries.get_viewable_media_or_404(current_user, media_id)
     storage = services.media_storage()
     if label == "poster":

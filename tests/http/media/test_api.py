@@ -30,7 +30,8 @@ def test_upload_answers_202_then_reports_the_ladder(client, world, sources):
     shown = client.get(f"/api/v1/media/{body['id']}", headers=headers)
     assert shown.status_code == 200
     media = shown.get_json()
-    assert set(media) == {"id", "status", "progress", "error", "kind", "duration", "poster_url", "renditions"}
+    assert set(media) == {"id", "status", "progress", "error", "kind", "duration", "poster_url", "document_url",
+                          "renditions"}
     assert (media["status"], media["progress"], media["kind"]) == ("ready", 100, "video")
     assert abs(media["duration"] - 2) < 0.2
     assert media["poster_url"] == f"/media/{media['id']}/poster"
