@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.core import jobs
 from app.extensions import db
 
 
@@ -68,7 +69,7 @@ def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: 
                 refused += 1
                 click.echo(f"REFUSED {path.name}: {rejected.message}", err=True)
                 continue
-            pending = db.session.info.pop("enqueue_after_commit", []) if wait else []
+            pending = jobs.take_pending_jobs() if wait else []
             db.session.commit()
             if wait:
                 for task, job_id in pending:
