@@ -47,7 +47,7 @@ from app.extensions import db, huey
 log = logging.getLogger(__name__)
 
 # Modules that declare tasks; imported explicitly so every consumer knows them.
-TASK_MODULES = ["app.org.tasks", "app.media.tasks", "app.records.tasks", "app.study.progress.tasks", "app.study.sessions.tasks"]
+TASK_MODULES = ["app.core.staging", "app.org.tasks", "app.media.tasks", "app.records.tasks", "app.study.progress.tasks", "app.study.sessions.tasks"]
 
 _job_app: Flask | None = None
 
