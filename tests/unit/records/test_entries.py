@@ -10,13 +10,14 @@ from sqlalchemy import func, select, text
 from app.core.model_base import utcnow
 from app.extensions import db
 from app.quiz import services as quiz_services
-from app.records import integrity, services
+from app.records import integrity, services, tasks
 from app.records.models import DevelopmentEntry, EntryKind
 from app.records.queries import hours_in_year
 from app.study.credit import grant_self_study
 from app.study.progress.models import CreditGrant
 from app.study.sessions.models import AttendanceStatus, MakeUp, MakeUpStatus
 from app.study.signals import lesson_completed
+from tests.conftest import login
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 from tests.unit.records.records_data import closed_session, complete_course, entries_of
 
@@ -54,8 +55,6 @@ def test_a_growing_self_study_grant_is_settled_later_appending_only_the_increase
 
 
 def test_reading_a_file_writes_nothing_until_the_job_settles(world, client, app):
-    from app.records import tasks
-    from tests.conftest import login
 
     course = create_course(world.township_a, "庭院种植", lessons=1)
     grant_self_study(world.person_a1.id, course.lessons[0].id, course.id, date.today(), 900, utcnow())
@@ -76,7 +75,6 @@ def test_reading_a_file_writes_nothing_until_the_job_settles(world, client, app)
 
 @pytest.mark.parametrize("export", ["export.csv", "export.xlsx"])
 def test_an_export_settles_the_units_waiting_hours_first(world, client, export):
-    from tests.conftest import login
 
     course = create_course(world.township_a, "庭院种植", lessons=1)
     grant_self_study(world.person_a1.id, course.lessons[0].id, course.id, date.today(), 900, utcnow())
