@@ -13,8 +13,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models",
                  "app.quiz.models", "app.study.progress.models", "app.study.sessions.models", "app.records.models")
 
-# Modules that connect receivers to domain events (blinker signals), imported explicitly.
-SUBSCRIBER_MODULES = ("app.study.subscriptions", "app.api.subscriptions")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -52,9 +50,11 @@ def _init_extensions(app: Flask) -> None:
     from app.core.body_limits import init_body_limits
     from app.core.jobs import init_jobs
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate  # deferred: `lms --help` imports this package, not SQLAlchemy
+    from app.subscriptions import connect_receivers  # deferred: it imports the domains, which import app.extensions
 
-    for module in MODEL_MODULES + SUBSCRIBER_MODULES:
+    for module in MODEL_MODULES:
         __import__(module)
+    connect_receivers()  # the one ordered list of domain-event receivers
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
@@ -87,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.study.sessions.blueprint import sessions_bp
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode
     from app.records.blueprint import records_bp
-    app.register_blueprint(records_bp)  # after sessions: its signal receivers must run second
+    app.register_blueprint(records_bp)
 
     from app.api import api
 

@@ -6,10 +6,7 @@ with the Chinese reason and leaves nothing stored.
 """
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from marshmallow import Schema, fields
 
 from app.api.auth import api_account
@@ -17,6 +14,7 @@ from app.api.schemas import ApiErrorSchema
 from app.api.views import blp, secured
 from app.core.body_limits import body_limit
 from app.core.errors import error_body
+from app.core.staging import scratch_file
 from app.media import queries, services
 from app.media.presenter import media_as_json
 from app.media.probe import MediaRejected
@@ -74,18 +72,14 @@ def upload_media():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _refused("missing_file", "请在 file 字段上传一个文件。")
-    folder = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "api"
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f"{secrets.token_hex(16)}.upload"
     account = api_account()
-    try:
-        upload.save(temporary)
-        media = services.ingest_file(temporary, original_name=upload.filename, owner_unit=owner_unit_for(account),
-                                     uploaded_by=account)
-    except MediaRejected as rejected:
-        return _refused(rejected.code, rejected.message)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with scratch_file(".upload") as temporary:  # probed here, then stored under the media's key
+        try:
+            upload.save(temporary)
+            media = services.ingest_file(temporary, original_name=upload.filename, owner_unit=owner_unit_for(account),
+                                         uploaded_by=account)
+        except MediaRejected as rejected:
+            return _refused(rejected.code, rejected.message)
     return media_as_json(media)
 
 

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
-import uuid
-from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,10 +14,15 @@ from wtforms import SubmitField
 from app.catalog.models import Course
 from app.catalog.package_import import import_package
 from app.catalog.packages import PackageError, PackageProblem, extract_zip, load_package
+from app.core import staging
 from app.core.body_limits import body_limit
 from app.core.permissions import require
 from app.core.scope import scoped
 from app.extensions import db
+
+
+# The uploaded zip is staged (app.core.staging) while it is unpacked and imported, then discarded.
+STAGED_KIND = "package"
 
 
 class PackageUploadForm(FlaskForm):
@@ -45,13 +47,16 @@ def package_import():
         return render_template("catalog/package_import.html", form=form)
     if not form.validate_on_submit():
         return render_template("catalog/package_import.html", form=form), 400
-    workdir = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "packages" / uuid.uuid4().hex
-    workdir.mkdir(parents=True)
     try:
-        archive = workdir / "package.zip"  # never the uploaded name
-        form.file.data.save(archive)
+        staged = staging.stage(STAGED_KIND, form.file.data.stream, owner_id=current_user.id,
+                               max_bytes=current_app.config["PACKAGE_MAX_BYTES"], filename=form.file.data.filename or "")
+    except staging.StagedTooLarge:
+        abort(413)  # the body limit answers first; a file alone over it cannot come through
+    workdir = staging.scratch_dir("package-")
+    try:
         try:
-            package = load_package(extract_zip(archive, workdir / "unpacked"))
+            with staging.local_file(staged) as archive:
+                package = load_package(extract_zip(archive, workdir / "unpacked"))
             existing = db.session.scalar(select(Course).where(Course.slug == package.slug))
             if existing is not None and db.session.scalar(
                     scoped(Course, current_user).where(Course.id == existing.id)) is None:
@@ -66,6 +71,7 @@ def package_import():
             return render_template("catalog/package_import.html", form=form, problems=error.problems), 400
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        staging.discard(STAGED_KIND, staged.id)
     message = {"created": _("Course %(title)s imported."), "updated": _("Course %(title)s updated."),
                "unchanged": _("Course %(title)s is unchanged.")}[report.action]
     flash(message % {"title": package.title}, "success")

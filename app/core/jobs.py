@@ -47,7 +47,7 @@ from app.extensions import db, huey
 log = logging.getLogger(__name__)
 
 # Modules that declare tasks; imported explicitly so every consumer knows them.
-TASK_MODULES = ["app.org.tasks", "app.media.tasks", "app.records.tasks", "app.study.progress.tasks", "app.study.sessions.tasks"]
+TASK_MODULES = ["app.core.staging", "app.org.tasks", "app.media.tasks", "app.records.tasks", "app.study.progress.tasks", "app.study.sessions.tasks"]
 
 _job_app: Flask | None = None
 
@@ -347,7 +347,7 @@ def recover_lost_jobs(now: datetime | None = None) -> list[int]:
         if kind is not None and kind.on_lost is not None:
             kind.on_lost(job, giving_up)
         if not giving_up:
-            db.session.info.setdefault("enqueue_after_commit", []).append((kind.task, job.id))
+            requeue(job)
             requeued.append(job.id)
     db.session.flush()
     return requeued
@@ -359,9 +359,7 @@ def requeue_waiting_jobs(older_than: timedelta) -> list[int]:
     cutoff = utcnow() - older_than
     ids = []
     for job in db.session.scalars(select(Job).where(Job.status == JobStatus.QUEUED, Job.created_at < cutoff)):
-        kind = JOB_KINDS.get(job.kind)
-        if kind is not None and kind.task is not None:
-            db.session.info.setdefault("enqueue_after_commit", []).append((kind.task, job.id))
+        if requeue(job):
             ids.append(job.id)
     return ids
 
@@ -382,15 +380,39 @@ def recover_at_start(app: Flask) -> None:
                 log.error("recovery step %s failed:\n%s", getattr(step, "__name__", step), traceback.format_exc())
 
 
-@huey.periodic_task(crontab(minute="*"), name="app.core.jobs.recover_lost_jobs")
+def periodic(schedule: crontab, name: str | None = None, **task_options) -> Callable:
+    """Declare a periodic task: `fn()` runs on a real consumer's schedule in an app context and
+    the wrapper commits once at the end (a failure rolls back, is logged and propagates to Huey).
+
+    In eager mode (tests) it does nothing: periodic work belongs to a real consumer. A test
+    that wants the run sets JOBS_EAGER to False and calls `task.call_local()`.
+    """
+
+    def decorator(fn: Callable[[], None]):
+        @huey.periodic_task(schedule, name=name or f"{fn.__module__}.{fn.__name__}", **task_options)
+        @wraps(fn)
+        def run() -> None:
+            app = _job_app
+            if app is None or app.config.get("JOBS_EAGER"):
+                return
+            with app.app_context():
+                try:
+                    fn()
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    log.error("periodic task %s failed:\n%s", fn.__name__, traceback.format_exc())
+                    raise
+
+        return run
+
+    return decorator
+
+
+@periodic(crontab(minute="*"), name="app.core.jobs.recover_lost_jobs")
 def recover_lost_jobs_periodically() -> None:
     """Every minute: jobs of workers that died elsewhere (their heartbeat went stale)."""
-    app = _job_app
-    if app is None or app.config.get("JOBS_EAGER"):
-        return  # periodic work belongs to a real consumer
-    with app.app_context():
-        recover_lost_jobs()
-        db.session.commit()
+    recover_lost_jobs()
 
 
 def start_job(kind: str, task, *, account=None, unit=None, payload: dict[str, Any] | None = None) -> Job:
@@ -402,20 +424,44 @@ def start_job(kind: str, task, *, account=None, unit=None, payload: dict[str, An
     )
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault("enqueue_after_commit", []).append((task, job.id))
+    _enqueue_after_commit(task, job.id)
     return job
+
+
+def requeue(job: Job) -> bool:
+    """Send a queued job to the queue again after the current transaction commits (its message
+    may be lost, or its worker died). False when its kind has no task to run it. Harmless when
+    it is delivered twice: a job runs once (_claim)."""
+    kind = JOB_KINDS.get(job.kind)
+    if kind is None or kind.task is None:
+        return False
+    _enqueue_after_commit(kind.task, job.id)
+    return True
+
+
+def take_pending_jobs() -> list[tuple[Callable, int]]:
+    """The (task, job id) pairs the current transaction would enqueue at commit, taken out of
+    the queue's hands: the caller runs them itself (`lms media ingest --wait`)."""
+    return db.session.info.pop(_PENDING_KEY, [])
+
+
+_PENDING_KEY = "enqueue_after_commit"
+
+
+def _enqueue_after_commit(task: Callable, job_id: int) -> None:
+    db.session.info.setdefault(_PENDING_KEY, []).append((task, job_id))
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed_jobs(session: Session) -> None:
-    pending = session.info.pop("enqueue_after_commit", [])
+    pending = session.info.pop(_PENDING_KEY, [])
     for task, job_id in pending:
         task(job_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_rolled_back_jobs(session: Session) -> None:
-    session.info.pop("enqueue_after_commit", None)
+    session.info.pop(_PENDING_KEY, None)
 
 
 def jobs_visible_to(account):

@@ -27,6 +27,7 @@ from typing import BinaryIO
 _SEGMENT = re.compile(r"[a-z0-9_\-][a-z0-9_.\-]{0,127}")
 MAX_KEY_LENGTH = 512
 STAGING = ".staging"
+SCRATCH = ".scratch"
 
 
 class InvalidKey(ValueError):
@@ -77,6 +78,11 @@ class Storage(ABC):
     @abstractmethod
     def delete_prefix(self, key_prefix: str) -> None:
         """Remove every key under key_prefix/ (and key_prefix itself); missing is fine."""
+
+    @abstractmethod
+    def scratch_dir(self) -> Path:
+        """A local folder for work files that are never served (uploads being checked, ffmpeg
+        output before it is published); on the storage's own filesystem where it has one."""
 
 
 class LocalStorage(Storage):
@@ -162,6 +168,12 @@ class LocalStorage(Storage):
         if not base.is_dir():
             return []
         return sorted(f"{key_prefix}/{path.relative_to(base).as_posix()}" for path in base.rglob("*") if path.is_file())
+
+    def scratch_dir(self) -> Path:
+        # Hidden from keys (no segment starts with "."), on the media root's filesystem.
+        scratch = self.root / SCRATCH
+        scratch.mkdir(exist_ok=True)
+        return scratch
 
     def delete_prefix(self, key_prefix: str) -> None:
         target = self._path(key_prefix)

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.core import jobs, staging
 from app.extensions import db
 
 
@@ -57,7 +56,7 @@ def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: 
             raise click.ClickException(f"No course with short name {course_slug}.")
     unit = _unit(unit_code, course)
     refused = 0
-    scratch = Path(tempfile.mkdtemp(prefix="lms-ingest-", dir=_incoming(current_app)))
+    scratch = staging.scratch_dir("lms-ingest-")
     try:
         for path in files:
             copy = scratch / "source"
@@ -68,7 +67,7 @@ def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: 
                 refused += 1
                 click.echo(f"REFUSED {path.name}: {rejected.message}", err=True)
                 continue
-            pending = db.session.info.pop("enqueue_after_commit", []) if wait else []
+            pending = jobs.take_pending_jobs() if wait else []
             db.session.commit()
             if wait:
                 for task, job_id in pending:
@@ -116,9 +115,3 @@ def _run_with_retries(task, job_id: int) -> None:
             return
         except RetryableJobError:
             continue
-
-
-def _incoming(app) -> Path:
-    folder = Path(app.config["MEDIA_ROOT"]) / "incoming" / "cli"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

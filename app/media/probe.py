@@ -90,9 +90,10 @@ class Limits:
     @classmethod
     def from_config(cls, config) -> "Limits":
         """Read MEDIA_MAX_DURATION, MEDIA_MIN_DURATION (seconds), MEDIA_MAX_DIMENSION (pixels)
-        and MEDIA_MAX_FILE_SIZE (bytes) from an app config; missing keys keep the defaults."""
+        and MEDIA_MAX_UPLOAD_BYTES (bytes, the largest upload) from an app config; missing keys
+        keep the defaults."""
         names = {"MEDIA_MAX_DURATION": "max_duration", "MEDIA_MIN_DURATION": "min_duration",
-                 "MEDIA_MAX_DIMENSION": "max_dimension", "MEDIA_MAX_FILE_SIZE": "max_file_size"}
+                 "MEDIA_MAX_DIMENSION": "max_dimension", "MEDIA_MAX_UPLOAD_BYTES": "max_file_size"}
         values = {field: type(getattr(cls, field))(config[key]) for key, field in names.items()
                   if config.get(key) is not None}
         return cls(**values)

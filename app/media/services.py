@@ -42,7 +42,7 @@ from app.media.transcode import TranscodeFailed, transcode_and_publish
 log = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
-# Scratch folders of transcode jobs: "<prefix><job id>-<random>" under MEDIA_ROOT/.scratch.
+# Scratch folders of transcode jobs: "<prefix><job id>-<random>" in the storage's scratch folder.
 JOB_SCRATCH_PREFIX = "job-"
 # Folders of the naming before jobs named theirs, removed when older than this.
 LEGACY_SCRATCH_AGE = timedelta(hours=1)
@@ -278,10 +278,8 @@ def run_transcode_job(job: Job, media_id: int) -> dict:
 
 
 def _scratch_root() -> str:
-    """Scratch space beside the media root, so publishing is a rename on one filesystem."""
-    root = Path(current_app.config["MEDIA_ROOT"]) / ".scratch"
-    root.mkdir(parents=True, exist_ok=True)
-    return str(root)
+    """The storage's scratch space (beside the media root), so publishing copies on one filesystem."""
+    return str(media_storage().scratch_dir())
 
 
 def _scratch_prefix(job_id: int) -> str:

@@ -12,10 +12,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 
-from app.core import jobs
-from app.core.jobs import job_task, register_job_kind, register_startup_cleanup
-from app.extensions import db, huey
-from app.media import queries, services
+from app.core.jobs import job_task, periodic, register_job_kind, register_startup_cleanup
+from app.media import queries, services, uploads
 
 
 @job_task(retries=2, retry_delay=5)
@@ -28,18 +26,7 @@ register_job_kind("transcode", _l("Video transcoding"), task=transcode_media, on
 register_startup_cleanup(services.discard_orphan_scratch)
 
 
-def _in_app(fn) -> None:
-    app = jobs._job_app
-    if app is None or app.config.get("JOBS_EAGER"):
-        return  # periodic work belongs to a real consumer
-    with app.app_context():
-        fn()
-        db.session.commit()
-
-
-@huey.periodic_task(crontab(minute="17"), name="app.media.tasks.discard_abandoned_uploads")
+@periodic(crontab(minute="17"))
 def discard_abandoned_uploads() -> None:
     """Every hour: remove upload sessions untouched for a day, with their part files."""
-    from app.media.uploads import discard_abandoned_sessions
-
-    _in_app(discard_abandoned_sessions)
+    uploads.discard_abandoned_sessions()

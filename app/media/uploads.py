@@ -14,7 +14,7 @@ to it before each chunk is written, so a chunk cut off half-way by a dropped lin
 is simply sent again. On the last chunk the size and (if the browser sent one) the
 SHA-256 are checked over the whole file, then services.ingest_file takes over.
 
-Part files live in MEDIA_ROOT/incoming/uploads/<session id>.part; the id is random
+Part files live in the storage's scratch folder, uploads/<session id>.part; the id is random
 hex, so the uploader's file name never becomes a path. Only the account that
 opened a session may continue it; sessions untouched for a day are removed.
 """
@@ -65,8 +65,10 @@ class UploadError(Exception):
 
 
 def uploads_folder() -> Path:
-    folder = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    # Part files grow chunk by chunk and are cut back, which only a local file allows: they live
+    # in the storage's scratch folder (on shared storage, as the media root, when scaled out).
+    folder = services.media_storage().scratch_dir() / "uploads"
+    folder.mkdir(exist_ok=True)
     return folder
 
 

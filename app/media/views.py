@@ -5,9 +5,6 @@ service, answer. Media outside the caller's reach are 404 everywhere.
 """
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +13,7 @@ from app.core.body_limits import body_limit
 from app.core.params import MAX_ID, page_arg
 from app.core.permissions import login_or_token_required, require
 from app.core.scope import get_in_scope_or_404
+from app.core.staging import scratch_file
 from app.extensions import db
 from app.media import queries, services, uploads
 from app.media.forms import PlainUploadForm
@@ -74,18 +72,14 @@ def plain_upload():
     if not form.validate_on_submit():
         return new(form, 400)
     upload = form.file.data
-    folder = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "form"
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f"{secrets.token_hex(16)}.upload"
-    try:
-        upload.save(temporary)
-        media = services.ingest_file(temporary, original_name=upload.filename or "", owner_unit=_owner_unit(),
-                                     uploaded_by=current_user, course=course)
-    except MediaRejected as rejected:
-        form.file.errors = [rejected.message]
-        return new(form, 422)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with scratch_file(".upload") as temporary:  # probed here, then stored under the media's key
+        try:
+            upload.save(temporary)
+            media = services.ingest_file(temporary, original_name=upload.filename or "", owner_unit=_owner_unit(),
+                                         uploaded_by=current_user, course=course)
+        except MediaRejected as rejected:
+            form.file.errors = [rejected.message]
+            return new(form, 422)
     flash(_("%(name)s was uploaded. Transcoding runs in the background.", name=media.original_name), "success")
     return redirect(url_for("media.detail", media_id=media.id))
 

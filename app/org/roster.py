@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from flask_babel import lazy_gettext as _l
 
@@ -228,6 +228,11 @@ def parse_roster(data: bytes, *, max_rows: int, branch_ids_by_code: Mapping[str,
     lines = _xlsx_lines(data) if kind == "xlsx" else _csv_lines(data)
     return _validate(lines, max_rows=max_rows, branch_ids_by_code=branch_ids_by_code,
                      default_branch_code=default_branch_code)
+
+
+def too_large(max_bytes: int) -> RosterFileError:
+    """The refusal of a file over `max_bytes` (raised by the caller that measured it)."""
+    return RosterFileError("too_large", limit=_megabytes(max_bytes))
 
 
 def _megabytes(limit: int) -> str:
@@ -652,18 +657,3 @@ def build_template(example_branch_code: str = "") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def write_stream_limited(stream: IO[bytes], destination: Path, max_bytes: int, chunk_size: int = 1 << 16) -> int:
-    """Copy an upload to disk in chunks; stop (and remove it) past `max_bytes`."""
-    written = 0
-    with destination.open("wb") as target:
-        while chunk := stream.read(chunk_size):
-            written += len(chunk)
-            if written > max_bytes:
-                break
-            target.write(chunk)
-    if written > max_bytes:
-        destination.unlink(missing_ok=True)
-        raise RosterFileError("too_large", limit=_megabytes(max_bytes))
-    return written

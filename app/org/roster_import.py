@@ -16,13 +16,15 @@ from typing import Iterable, Iterator, Sequence
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
+from app.core import staging
 from app.core.scope import scope_filter, scoped, subtree_condition
+from app.core.staging import StagedUpload
 from app.extensions import db
 from app.org import services
 from app.org.choices import UnitLevel
 from app.org.models import Account, Person, PersonCadreRole, Unit
 from app.org.models.person import mask_id_number
-from app.org.roster import Roster, RosterRow, RowError, read_roster_file
+from app.org.roster import Roster, RosterRow, RowError, read_roster_file, sniff_kind, too_large
 
 CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
 PREVIEW_ROWS = 200
@@ -355,88 +357,40 @@ def issue_activation_slips(unit: Unit, account: Account | None = None) -> list[S
     return slips
 
 
-# --- uploads waiting for confirmation ---------------------------------------------
+# --- uploads waiting for confirmation (app.core.staging) ---------------------------
 
-UPLOAD_KEEP_SECONDS = 24 * 3600
-
-
-def _uploads_dir() -> Path:
-    # Under the media root, not the instance folder: when jobs run on other machines
-    # (LMS_REDIS_URL + `lms worker`), the media root is the storage they all share.
-    folder = Path(current_app.config["MEDIA_ROOT"]) / "incoming" / "roster"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+STAGED_KIND = "roster"
 
 
-def _valid_upload_id(upload_id: str) -> bool:
-    import uuid
+def store_upload(stream, owner: Account) -> StagedUpload:
+    """Stage an uploaded roster until its preview is confirmed and the import job has run.
 
-    try:
-        return str(uuid.UUID(upload_id)) == upload_id
-    except (ValueError, TypeError, AttributeError):
-        return False
-
-
-def store_upload(stream, owner: Account) -> str:
-    """Save an uploaded roster under a random name (never the uploaded one); return its id.
-
-    Raises RosterFileError when it is too large or not a spreadsheet at all.
+    Raises RosterFileError when it is too large or not a spreadsheet at all (nothing is kept).
     """
-    import json
-    import time
-    import uuid
-
-    from app.org.roster import sniff_kind, write_stream_limited
-
-    folder = _uploads_dir()
-    _remove_stale_uploads(folder, time.time())
-    upload_id = str(uuid.uuid4())
-    partial = folder / f"{upload_id}.part"
+    limit = current_app.config["ROSTER_MAX_BYTES"]
     try:
-        write_stream_limited(stream, partial, current_app.config["ROSTER_MAX_BYTES"])
-        with partial.open("rb") as handle:
-            kind = sniff_kind(handle.read(8192))
-    except Exception:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.rename(folder / f"{upload_id}.{kind}")
-    (folder / f"{upload_id}.json").write_text(json.dumps({"owner": owner.id, "kind": kind}))
-    return upload_id
+        return staging.stage(STAGED_KIND, stream, owner_id=owner.id, max_bytes=limit, inspect=_sniff)
+    except staging.StagedTooLarge:
+        raise too_large(limit) from None
 
 
-def upload_path(upload_id: str, owner_id: int) -> Path | None:
-    """The stored file when `upload_id` is well-formed and belongs to `owner_id`, else None."""
-    import json
+def _sniff(path: Path) -> dict:
+    with path.open("rb") as handle:
+        return {"format": sniff_kind(handle.read(8192))}
 
-    if not _valid_upload_id(upload_id):
-        return None
-    folder = _uploads_dir()
-    sidecar = folder / f"{upload_id}.json"
-    try:
-        meta = json.loads(sidecar.read_text())
-    except (OSError, ValueError):
-        return None
-    if meta.get("owner") != owner_id or meta.get("kind") not in ("xlsx", "csv"):
-        return None
-    path = folder / f"{upload_id}.{meta['kind']}"
-    return path if path.exists() else None
+
+def find_upload(upload_id: str, owner_id: int) -> StagedUpload | None:
+    """The staged roster when `upload_id` is well-formed and belongs to `owner_id`, else None."""
+    return staging.find(STAGED_KIND, upload_id, owner_id=owner_id)
+
+
+def check_upload(staged: StagedUpload, *, account: Account) -> tuple[Roster, ImportReport, dict]:
+    with staging.local_file(staged) as path:
+        return check_roster_file(path, account=account)
 
 
 def discard_upload(upload_id: str) -> None:
-    if not _valid_upload_id(upload_id):
-        return
-    for path in _uploads_dir().glob(f"{upload_id}.*"):
-        path.unlink(missing_ok=True)
-
-
-def _remove_stale_uploads(folder: Path, now: float) -> None:
-    """Previews that were never confirmed are dropped after a day."""
-    for path in folder.iterdir():
-        try:
-            if now - path.stat().st_mtime > UPLOAD_KEEP_SECONDS:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
+    staging.discard(STAGED_KIND, upload_id)
 
 
 def count_awaiting_activation(unit: Unit, account: Account | None = None) -> int:

@@ -23,15 +23,15 @@ def roster_upload():
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("org/roster_upload.html", form=form), 400
-        upload_id = None
+        staged = None
         try:
-            upload_id = roster_import.store_upload(form.file.data.stream, current_user)
-            path = roster_import.upload_path(upload_id, current_user.id)
-            _roster, report, _existing = roster_import.check_roster_file(path, account=current_user)
+            staged = roster_import.store_upload(form.file.data.stream, current_user)
+            _roster, report, _existing = roster_import.check_upload(staged, account=current_user)
         except RosterFileError as error:
-            if upload_id is not None:
-                roster_import.discard_upload(upload_id)
+            if staged is not None:
+                roster_import.discard_upload(staged.id)
             return render_template("org/roster_upload.html", form=form, file_error=error.message), 400
+        upload_id = staged.id
         if not report.outcomes:
             roster_import.discard_upload(upload_id)
             upload_id = None
@@ -47,7 +47,7 @@ def roster_confirm():
     if not form.validate_on_submit():
         abort(400)
     upload_id = request.form.get("upload", "")
-    if roster_import.upload_path(upload_id, current_user.id) is None:
+    if roster_import.find_upload(upload_id, current_user.id) is None:
         abort(404)
     job = start_job("roster_import", tasks.run_roster_import, account=current_user,
                     unit=current_user.scope_unit, payload={"upload": upload_id, "account_id": current_user.id})

@@ -24,12 +24,12 @@ def run_roster_import(job, upload: str, account_id: int) -> dict:
     with force_locale((account.locale if account else None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
         if account is None or not account.is_enabled:
             raise JobError(_("The account that started this import no longer exists."))
-        path = roster_import.upload_path(upload, account.id)
-        if path is None:
+        staged = roster_import.find_upload(upload, account.id)
+        if staged is None:
             raise JobError(_("The uploaded file is no longer available. Upload it again."))
         report_progress(job, 10, _("Checking the rows…"))
         try:
-            roster, report, existing = roster_import.check_roster_file(path, account=account)
+            roster, report, existing = roster_import.check_upload(staged, account=account)
         except RosterFileError as error:
             roster_import.discard_upload(upload)
             raise JobError(error.message) from None

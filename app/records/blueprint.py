@@ -1,7 +1,7 @@
 """URL rules of development files, plans and organiser reports (blueprint "records")."""
 from flask import Blueprint
 
-from app.records import presenter, services, views
+from app.records import presenter, views
 
 records_bp = Blueprint("records", __name__, template_folder="templates")
 
@@ -23,16 +23,5 @@ _rule("/records/feed", view_func=views.feed_status)
 _rule("/records/feed/retry", view_func=views.feed_retry, methods=["POST"])
 
 
-
-@records_bp.before_request
-def settle_before_reading() -> None:
-    """Pages read the files: append the self-study hours still waiting first (usually none)."""
-    services.settle_self_study()
-
-
 records_bp.add_app_template_filter(presenter.source_label, "records_source")
 records_bp.add_app_template_filter(presenter.status_label, "records_status")
-
-# Development files grow from study and quiz events; receivers only flush (same transaction).
-# Connected after the sessions blueprint's receivers, so a make-up is cleared before it is recorded.
-services.connect_receivers()

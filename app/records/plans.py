@@ -67,10 +67,8 @@ def terms_for_unit(unit: Unit, year: int, plans_by_unit: dict[int, TrainingPlan]
 
 def default_terms(year: int) -> PlanTerms:
     """Without a stored plan: the regulation's hours, as LMS_REQUIRED_HOURS_MEMBER/_CADRE set them."""
-    from app.study.rules import setting
-
-    return PlanTerms(year=year, member_hours=Decimal(setting("LMS_REQUIRED_HOURS_MEMBER")),
-                     cadre_hours=Decimal(setting("LMS_REQUIRED_HOURS_CADRE")))
+    return PlanTerms(year=year, member_hours=Decimal(current_app.config["REQUIRED_HOURS_MEMBER"]),
+                     cadre_hours=Decimal(current_app.config["REQUIRED_HOURS_CADRE"]))
 
 
 def plans_for_year(year: int) -> dict[int, TrainingPlan]:

@@ -6,18 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from app.core.scope import get_in_scope_or_404, scoped, subtree_condition
+from app.core.scope import scoped, subtree_condition
 from app.extensions import db
+from app.org import queries as org_queries
 from app.org.models import Account, Person, Unit
 from app.records.models import DevelopmentEntry, EntryKind
-
-
-def get_person_or_404(account: Account, person_id: int) -> Person:
-    return get_in_scope_or_404(Person, person_id, account)
-
-
-def get_unit_or_404(account: Account, unit_id: int) -> Unit:
-    return get_in_scope_or_404(Unit, unit_id, account)
 
 
 def get_entry_or_404(account: Account, entry_id: int) -> DevelopmentEntry:
@@ -27,7 +20,7 @@ def get_entry_or_404(account: Account, entry_id: int) -> DevelopmentEntry:
     entry = db.session.get(DevelopmentEntry, entry_id)
     if entry is None:
         abort(404)
-    get_person_or_404(account, entry.person_id)
+    org_queries.get_person_or_404(account, entry.person_id)
     return entry
 
 

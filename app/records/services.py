@@ -105,9 +105,11 @@ def settle_self_study(person_ids: list[int] | None = None) -> int:
     """Append the self-study hours granted since the last settlement to the development files:
     one entry per grown grant (person, lesson, day), dated at its latest growth.
 
-    Runs every minute in the job consumer and before anything reads the files (pages, exports,
-    the pull API), so readers never see a file behind its grants. Under the people's row locks,
-    like every append; returns the number of entries appended. The caller commits.
+    Runs every minute in the job consumer (app.records.tasks.settle_self_study) and, named and
+    on purpose, in the reads that hand files out of the system: exports (exports.settle_before_export,
+    `lms records export`) and the pull API. Pages only read: a file they show may be up to a
+    minute behind its self-study grants. Under the people's row locks, like every append;
+    returns the number of entries appended. The caller commits.
     """
     from app.study.credit import lock_people
     from app.study.progress.models import CreditGrant
@@ -177,17 +179,6 @@ def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None 
     append_entry(_person(person_id), EntryKind.QUIZ_PASSED, occurred_at=at or attempt.submitted_at,
                  attempt_id=attempt_id, course_id=quiz.course_id, score=attempt.percent,
                  title=quiz.title or (quiz.lesson.title if quiz.lesson else ""))
-
-
-def connect_receivers() -> None:
-    from app.quiz.signals import quiz_passed
-    from app.study import signals
-
-    signals.course_completed.connect(on_course_completed)
-    signals.credit_granted.connect(on_credit_granted)
-    signals.lesson_completed.connect(on_lesson_completed)
-    signals.session_closed.connect(on_session_closed)
-    quiz_passed.connect(on_quiz_passed)
 
 
 # --- organisers' entries -----------------------------------------------------------------

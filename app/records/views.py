@@ -17,6 +17,7 @@ from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
+from app.org import queries as org_queries
 from app.org.models import Person
 from app.records import charts, exports, outbox, plans, queries, services
 from app.records import dashboard as reports
@@ -27,12 +28,8 @@ from app.study.sessions.models import AttendanceStatus
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _this_year() -> int:
-    return local_year()
-
-
 def _filters() -> dict:
-    year = year_arg(_this_year())
+    year = year_arg(local_year())
     category = request.args.get("category") or None
     cadre_role = request.args.get("cadre_role") or None
     if category and category not in {c.value for c in PersonCategory}:
@@ -48,7 +45,7 @@ def _unit(unit_id: int | None):
         if unit is None:
             abort(404)
         return unit
-    return queries.get_unit_or_404(current_user, unit_id)
+    return org_queries.get_unit_or_404(current_user, unit_id)
 
 
 def _query_args(filters: dict) -> dict:
@@ -95,19 +92,19 @@ def behind_list(unit_id: int):
 
 @require("view_records")
 def person_file(person_id: int):
-    person = queries.get_person_or_404(current_user, person_id)
+    person = org_queries.get_person_or_404(current_user, person_id)
     context = _file_context(person)
-    year_choices = context["years"] or [_this_year()]
+    year_choices = context["years"] or [local_year()]
     appraisal_form = AppraisalForm(formdata=None)
-    appraisal_form.year.choices = [SelectChoice(year, str(year)) for year in sorted(set(year_choices) | {_this_year()}, reverse=True)]
+    appraisal_form.year.choices = [SelectChoice(year, str(year)) for year in sorted(set(year_choices) | {local_year()}, reverse=True)]
     return render_template("records/person_file.html", **context, appraisal_form=appraisal_form,
                            stage_form=StageForm(formdata=None), can_manage=can(current_user, "manage_records"))
 
 
 def _file_context(person) -> dict:
     years = queries.years_for(person)
-    if _this_year() not in years:
-        years = sorted(set(years) | {_this_year()}, reverse=True)
+    if local_year() not in years:
+        years = sorted(set(years) | {local_year()}, reverse=True)
     summaries = []
     for year in years:
         terms = plans.terms_for_unit(person.unit, year)
@@ -121,7 +118,7 @@ def _file_context(person) -> dict:
 
 @require("view_records")
 def person_print(person_id: int):
-    person = queries.get_person_or_404(current_user, person_id)
+    person = org_queries.get_person_or_404(current_user, person_id)
     return render_template("records/print.html", files=[_file_context(person)], title=person.name)
 
 
@@ -158,7 +155,7 @@ def export_csv(unit_id: int):
 @require("manage_records")
 def plan_edit(unit_id: int):
     unit = _unit(unit_id)
-    year = year_arg(_this_year(), source=request.values)  # the form posts it back
+    year = year_arg(local_year(), source=request.values)  # the form posts it back
     terms = plans.terms_for_unit(unit, year)
     form = PlanForm(data={"member_hours": terms.member_hours, "cadre_hours": terms.cadre_hours,
                           "other_hours": terms.other_hours, "deadline": terms.effective_deadline,
@@ -182,7 +179,7 @@ def plan_edit(unit_id: int):
 
 @require("manage_records")
 def appraisal_new(person_id: int):
-    person = queries.get_person_or_404(current_user, person_id)
+    person = org_queries.get_person_or_404(current_user, person_id)
     form = AppraisalForm()
     form.year.choices = [SelectChoice(year, str(year)) for year in range(2000, 2101)]
     if form.validate_on_submit():
@@ -200,7 +197,7 @@ def appraisal_new(person_id: int):
 
 @require("manage_records")
 def stage_new(person_id: int):
-    person = queries.get_person_or_404(current_user, person_id)
+    person = org_queries.get_person_or_404(current_user, person_id)
     form = StageForm()
     if form.validate_on_submit():
         services.set_stage(person, stage=form.stage.data, by=current_user, note=form.note.data or "")

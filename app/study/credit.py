@@ -21,7 +21,7 @@ from app.core.localtime import local_year
 from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Person
-from app.study import rules, signals
+from app.study import signals
 from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
 
 if TYPE_CHECKING:
@@ -208,13 +208,13 @@ class SelfStudyRules:
 
 
 def self_study_rules() -> SelfStudyRules:
-    return SelfStudyRules(rules.setting("LMS_SELF_STUDY_MIN_CONTINUOUS"), rules.setting("LMS_SELF_STUDY_CAP"))
+    return SelfStudyRules(current_app.config["SELF_STUDY_MIN_CONTINUOUS"], current_app.config["SELF_STUDY_CAP"])
 
 
 def session_hours(attended_minutes: float) -> Decimal:
     """Credit hours for attended minutes: 45 min = 1 h by default, rounded down to half hours."""
-    per_hour = rules.setting("LMS_SESSION_MINUTES_PER_HOUR")
-    step = rules.setting("LMS_SESSION_HOURS_STEP")
+    per_hour = current_app.config["SESSION_MINUTES_PER_HOUR"]
+    step = current_app.config["SESSION_HOURS_STEP"]
     if attended_minutes <= 0 or per_hour <= 0:
         return Decimal("0")
     hours = Decimal(str(attended_minutes)) / Decimal(str(per_hour))

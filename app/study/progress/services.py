@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -348,8 +349,8 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
     connection = db.session.connection()
     clocks = {row.person_id: as_utc(row.credited_until) for row in connection.execute(
         select(table.c.person_id, table.c.credited_until).where(table.c.person_id.in_(person_ids)))}
-    offline = timedelta(seconds=rules.setting("LMS_PROGRESS_OFFLINE_SECONDS"))
-    first = timedelta(seconds=rules.setting("LMS_PROGRESS_FIRST_BATCH_SECONDS"))
+    offline = timedelta(seconds=current_app.config["PROGRESS_OFFLINE_SECONDS"])
+    first = timedelta(seconds=current_app.config["PROGRESS_FIRST_BATCH_SECONDS"])
     present: dict[int, datetime] = {}
     for credit in credits:
         if credit.present_since is not None:
@@ -384,8 +385,8 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
 def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
     """Turn accepted events into credited stretches of the lesson (spend_real_time then bounds
     them by the learners' real time)."""
-    max_event = rules.setting("LMS_PROGRESS_MAX_EVENT_SECONDS")
-    oldest = batch.now - timedelta(days=rules.setting("LMS_PROGRESS_MAX_AGE_DAYS"))
+    max_event = current_app.config["PROGRESS_MAX_EVENT_SECONDS"]
+    oldest = batch.now - timedelta(days=current_app.config["PROGRESS_MAX_AGE_DAYS"])
     credits: list[Credit] = []
     for event in sorted(events, key=lambda item: (item["at"], item["start"])):
         lesson = batch.lessons[event["lesson_id"]]

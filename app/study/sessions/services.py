@@ -44,8 +44,6 @@ from app.study.sessions.models import (
 from app.study.signals import session_closed
 
 QR_WINDOW_SECONDS = 30
-DEFAULT_LATE_GRACE_MINUTES = 10
-DEFAULT_MAKEUP_DUE_DAYS = 14
 
 
 # A session is planned for at most this long, and closes itself this long after its planned end.
@@ -67,11 +65,11 @@ class SessionError(ValueError):
 # --- settings ----------------------------------------------------------------
 
 def late_grace() -> timedelta:
-    return timedelta(minutes=int(current_app.config.get("SESSION_LATE_GRACE_MINUTES", DEFAULT_LATE_GRACE_MINUTES)))
+    return timedelta(minutes=current_app.config["SESSION_LATE_GRACE_MINUTES"])
 
 
 def makeup_due_days() -> int:
-    return int(current_app.config.get("SESSION_MAKEUP_DUE_DAYS", DEFAULT_MAKEUP_DUE_DAYS))
+    return current_app.config["SESSION_MAKEUP_DUE_DAYS"]
 
 
 # --- scheduling --------------------------------------------------------------

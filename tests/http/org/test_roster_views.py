@@ -24,10 +24,12 @@ def upload(client, data: bytes, filename: str = "花名册.xlsx"):
                        content_type="multipart/form-data")
 
 
-def imports_folder(app):
+def staged_files(app) -> list[str]:
+    """The files the staging service keeps for roster uploads, relative to their folder."""
     from pathlib import Path
 
-    return Path(app.config["MEDIA_ROOT"]) / "incoming" / "roster"
+    folder = Path(app.config["MEDIA_ROOT"]) / "staged" / "roster"
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
 
 
 def test_upload_preview_confirm_job_people(client, world, app):
@@ -45,8 +47,8 @@ def test_upload_preview_confirm_job_people(client, world, app):
     assert re.search(r'id="count-new">2<', html) and re.search(r'id="count-errors">2<', html)
     assert "新党员甲" in html
     assert people_count() == 2  # the preview saved nothing
-    stored = sorted(path.name for path in imports_folder(app).iterdir())
-    assert len(stored) == 2 and all(re.fullmatch(r"[0-9a-f-]{36}\.(xlsx|json)", name) for name in stored)
+    stored = staged_files(app)
+    assert len(stored) == 2 and all(re.fullmatch(r"[0-9a-f]{32}/(file|meta\.json)", name) for name in stored)
 
     upload_id = re.search(r'name="upload" value="([^"]+)"', html).group(1)
     response = client.post("/people/import/confirm", data={"csrf_token": csrf_from(html), "upload": upload_id})
@@ -56,7 +58,7 @@ def test_upload_preview_confirm_job_people(client, world, app):
     assert re.search(r'id="result-created">2<', job_page)
     assert f"/units/{world.township_a.id}/slips" in job_page
     assert people_count() == 4
-    assert list(imports_folder(app).iterdir()) == []  # the job removed the upload
+    assert staged_files(app) == []  # the job removed the upload
 
     people = client.get("/people?q=新党员").get_data(as_text=True)
     assert "新党员甲" in people and "新党员乙" in people
@@ -90,7 +92,7 @@ def test_bad_files_get_a_clear_message_and_change_nothing(client, world, app, da
     assert response.status_code == 400
     assert 'id="roster-file-error"' in html and needle in html
     assert people_count() == before
-    assert not imports_folder(app).exists() or list(imports_folder(app).iterdir()) == []
+    assert staged_files(app) == []
 
 
 def test_file_over_the_configured_size_is_refused(client, world, app):
@@ -100,7 +102,7 @@ def test_file_over_the_configured_size_is_refused(client, world, app):
     response = upload(client, xlsx_bytes([roster_row(n) for n in range(100, 200)]))
     assert response.status_code == 400 and "larger than 0.00190735 MB" in response.get_data(as_text=True)
     assert people_count() == 2
-    assert list(imports_folder(app).iterdir()) == []
+    assert staged_files(app) == []
 
 
 def test_forged_post_without_csrf_is_refused(client, world):

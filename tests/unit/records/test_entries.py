@@ -10,13 +10,14 @@ from sqlalchemy import func, select, text
 from app.core.model_base import utcnow
 from app.extensions import db
 from app.quiz import services as quiz_services
-from app.records import integrity, services
+from app.records import integrity, services, tasks
 from app.records.models import DevelopmentEntry, EntryKind
 from app.records.queries import hours_in_year
 from app.study.credit import grant_self_study
 from app.study.progress.models import CreditGrant
 from app.study.sessions.models import AttendanceStatus, MakeUp, MakeUpStatus
 from app.study.signals import lesson_completed
+from tests.conftest import login
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 from tests.unit.records.records_data import closed_session, complete_course, entries_of
 
@@ -53,15 +54,40 @@ def test_a_growing_self_study_grant_is_settled_later_appending_only_the_increase
     assert sum(entry.hours for entry in credits) == grant.hours and grant.ledger_pending is False
 
 
-def test_reading_a_file_settles_waiting_self_study_hours_first(world, client):
-    from tests.conftest import login
+def test_reading_a_file_writes_nothing_until_the_job_settles(world, client, app):
 
     course = create_course(world.township_a, "庭院种植", lessons=1)
     grant_self_study(world.person_a1.id, course.lessons[0].id, course.id, date.today(), 900, utcnow())
     login(client, "org-a")
-    page = client.get(f"/records/people/{world.person_a1.id}")
-    assert page.status_code == 200
+    for path in (f"/records/people/{world.person_a1.id}", f"/records/people/{world.person_a1.id}/print",
+                 f"/records/units/{world.township_a.id}", f"/records/units/{world.township_a.id}/print"):
+        assert client.get(path).status_code == 200
+    assert entries_of(world.person_a1, EntryKind.CREDIT) == []  # reads do not write
+    assert db.session.scalar(select(CreditGrant.ledger_pending)) is True
+    app.config["JOBS_EAGER"] = False  # as in a real consumer (periodic tasks run only there)
+    try:
+        tasks.settle_self_study.call_local()
+    finally:
+        app.config["JOBS_EAGER"] = True
+    db.session.expire_all()
     assert [entry.hours for entry in entries_of(world.person_a1, EntryKind.CREDIT)] == [Decimal("0.250")]
+
+
+@pytest.mark.parametrize("export", ["export.csv", "export.xlsx"])
+def test_an_export_settles_the_units_waiting_hours_first(world, client, export):
+
+    course = create_course(world.township_a, "庭院种植", lessons=1)
+    grant_self_study(world.person_a1.id, course.lessons[0].id, course.id, date.today(), 900, utcnow())
+    grant_self_study(world.person_b1.id, course.lessons[0].id, course.id, date.today(), 900, utcnow())
+    login(client, "org-a")
+    with client.get(f"/records/units/{world.township_a.id}/{export}") as response:
+        assert response.status_code == 200
+        body = response.get_data()
+    db.session.expire_all()
+    assert [entry.hours for entry in entries_of(world.person_a1, EntryKind.CREDIT)] == [Decimal("0.250")]
+    assert entries_of(world.person_b1, EntryKind.CREDIT) == []  # another township's file waits for the job
+    if export == "export.csv":
+        assert "0.25" in body.decode("utf-8-sig")
 
 
 def test_closing_a_session_appends_each_attendees_final_status_and_make_ups_once(world, app):

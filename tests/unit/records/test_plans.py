@@ -89,7 +89,7 @@ def test_pro_rating_can_be_switched_off(world, app):
 def test_without_a_plan_the_configured_requirement_applies(world, app):
     member = create_person(world.branch_a1, "党员")
     secretary = create_person(world.branch_a1, "书记", cadre_roles=[CadreRole.BRANCH_SECRETARY])
-    app.config["LMS_REQUIRED_HOURS_MEMBER"] = "40"
-    app.config["LMS_REQUIRED_HOURS_CADRE"] = "60"
+    app.config["REQUIRED_HOURS_MEMBER"] = Decimal("40")
+    app.config["REQUIRED_HOURS_CADRE"] = Decimal("60")
     assert plans.target_hours(member, 2026) == Decimal("40")
     assert plans.target_hours(secretary, 2026) == Decimal("60")

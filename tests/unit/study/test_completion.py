@@ -103,7 +103,7 @@ def test_self_study_same_day_rewatch_earns_nothing_other_days_do_up_to_the_cap(w
 
 
 def test_self_study_rules_are_configurable(app, world):
-    app.config.update(LMS_SELF_STUDY_MIN_CONTINUOUS="30", LMS_SELF_STUDY_CAP="600")
+    app.config.update(SELF_STUDY_MIN_CONTINUOUS=30.0, SELF_STUDY_CAP=600.0)
     lesson = video_course(world, duration=3600).lessons[0]
     _record(world.accounts["member_a1"], playback(lesson.id, 0, 45))
     _record(world.accounts["member_a1"], playback(lesson.id, 100, 1000, begin_at=T0 + timedelta(hours=1)))
@@ -118,7 +118,7 @@ def test_session_rule_45_minutes_make_an_hour_rounded_down_to_half_hours(app, mi
 
 
 def test_session_rule_is_configurable(app):
-    app.config.update(LMS_SESSION_MINUTES_PER_HOUR="60", LMS_SESSION_HOURS_STEP="1")
+    app.config.update(SESSION_MINUTES_PER_HOUR=60.0, SESSION_HOURS_STEP=Decimal("1"))
     assert completion.session_hours(119) == Decimal("1.0")
     assert completion.session_hours(120) == Decimal("2.0")
 

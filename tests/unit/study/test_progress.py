@@ -126,7 +126,7 @@ def test_lesson_completes_at_the_share_once_with_a_signal(world, lesson):
 
 
 def test_completion_share_is_configurable(app, world, lesson):
-    app.config["LMS_COMPLETION_SHARE"] = "0.5"
+    app.config["COMPLETION_SHARE"] = 0.5
     _record(world.accounts["member_a1"], playback(lesson.id, 0, 290))
     assert not _state(world, lesson)["complete"]
     _record(world.accounts["member_a1"], playback(lesson.id, 290, 300, begin_at=T0 + timedelta(minutes=9)))
