@@ -76,12 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import blp as api_blp
     from app.catalog.blueprint import catalog_bp
     from app.core.views import bp as core_bp
+    from app.home.views import home_bp
     from app.media.blueprint import media_bp
     from app.study.progress.views import me_bp
     from app.org.blueprint import auth_bp, org_bp
     from app.quiz.blueprint import quiz_bp
 
-    for blueprint in (core_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
+    for blueprint in (core_bp, home_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
         app.register_blueprint(blueprint)
     from app.study.sessions.blueprint import sessions_bp
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode

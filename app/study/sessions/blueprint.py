@@ -63,7 +63,7 @@ def session_date(value) -> str:
 
 @sessions_bp.app_template_global("organiser_overview")
 def organiser_overview(account):
-    """For the home page (core/home.html includes study/_home_organiser.html): core knows no domain."""
+    """For the home page (home/index.html includes study/_home_organiser.html): core knows no domain."""
     from app.study.sessions.queries import overview_for_organiser
 
     return overview_for_organiser(account)
