@@ -14,6 +14,7 @@ from app.core.assets import AssetBlueprint
 from app.core.errors import error_body
 from app.study.progress import queries as progress_queries
 from app.study.progress import services as progress_service
+from app.study.progress.schemas import ProgressBatchSchema
 from app.core.params import id_arg, year_arg
 
 me_bp = AssetBlueprint("me", __name__, template_folder="templates", static_folder="static",
@@ -78,8 +79,6 @@ def _json_error(status: int, code: str, message: str, details=None):
 @login_required
 def progress_post():
     """Pages report progress here with their session cookie and the X-CSRFToken header."""
-    from app.api.progress import ProgressBatchSchema
-
     try:
         batch = ProgressBatchSchema().load(request.get_json(silent=True) or {})
     except ValidationError as error:
