@@ -73,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.api.views import blp as api_blp
+    from app.api.resources import blp as api_blp
     from app.catalog.blueprint import catalog_bp
     from app.core.views import bp as core_bp
     from app.home.views import home_bp

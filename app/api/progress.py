@@ -8,7 +8,7 @@ from flask import Response, abort, jsonify
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
-from app.api.views import blp, secured
+from app.api.blueprint import blp, secured
 from app.core.errors import error_body
 from app.study.progress import services as progress_service
 from app.study.progress.schemas import ProgressBatchSchema
