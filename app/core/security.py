@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, url_for
+from flask import Response, url_for
 
 
 def safe_next_url(target: str | None) -> str:

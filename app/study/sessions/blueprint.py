@@ -2,11 +2,15 @@
 
 from app.core.assets import AssetBlueprint
 from app.core.model_base import as_utc
-from app.study.sessions import terminal_views
+from app.quiz.group_mode import EXTENSION_KEY as QUIZ_GROUP_MODE
+from app.study.sessions import quiz_mode, terminal_views
 from app.study.sessions import views as session_views
 
 sessions_bp = AssetBlueprint("sessions", __name__, template_folder="templates", static_folder="static",
                         static_url_path="/static/study-sessions")
+
+# Quiz pages on a terminal run in group-session mode while a session covering the quiz is open.
+sessions_bp.record_once(lambda state: state.app.extensions.setdefault(QUIZ_GROUP_MODE, quiz_mode))
 
 _rule = sessions_bp.add_url_rule
 _rule("/sessions", view_func=session_views.session_list)
