@@ -22,6 +22,7 @@ from app.catalog.models import Category, Course, CoursePublication, Lesson
 from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped
 from app.extensions import db
+from app.media.models import Media, MediaStatus
 
 CATALOG_PER_PAGE = 20
 MANAGE_PER_PAGE = 20
@@ -171,15 +172,11 @@ def _lesson_of_or_404(course: Course, lesson_id: int) -> Lesson:
 
 def list_attachable_media_for(account, kind: str):
     """Ready media of one kind (video, audio, document) in the account's scope, newest first."""
-    from app.media.models import Media, MediaStatus
-
     statement = scoped(Media, account).where(Media.kind == kind, Media.status == MediaStatus.READY)
     return list(db.session.scalars(statement.order_by(Media.id.desc()).limit(200)))
 
 
 def get_attachable_media_or_404(account, media_id: int, kinds: list[str]):
-    from app.media.models import Media, MediaStatus
-
     media = get_in_scope_or_404(Media, media_id, account)
     if media.kind not in kinds or media.status != MediaStatus.READY:
         abort(404)

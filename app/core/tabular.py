@@ -77,7 +77,7 @@ def xlsx_cell(sheet, value: Any):
 
 
 def _text_cell(sheet, text: str):
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import Cell  # deferred: openpyxl is slow to import
 
     cell = Cell(sheet, row=1, column=1)  # the sheet's append sets the real place
     cell._value, cell.data_type = text, "s"
@@ -88,7 +88,7 @@ def _text_cell(sheet, text: str):
 def append_row(sheet, values: Sequence, **style) -> None:
     """Append one row to an openpyxl sheet (normal or write-only); `style` (e.g.
     font=Font(bold=True)) is set on every cell of the row."""
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import Cell  # deferred: openpyxl is slow to import
 
     cells = []
     for value in values:

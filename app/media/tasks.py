@@ -16,6 +16,7 @@ from app.core import jobs
 from app.core.jobs import job_task, register_job_kind, register_startup_cleanup
 from app.extensions import db, huey
 from app.media import queries, services
+from app.media.uploads import discard_abandoned_sessions
 
 
 @job_task(retries=2, retry_delay=5)
@@ -40,6 +41,4 @@ def _in_app(fn) -> None:
 @huey.periodic_task(crontab(minute="17"), name="app.media.tasks.discard_abandoned_uploads")
 def discard_abandoned_uploads() -> None:
     """Every hour: remove upload sessions untouched for a day, with their part files."""
-    from app.media.uploads import discard_abandoned_sessions
-
     _in_app(discard_abandoned_sessions)

@@ -11,6 +11,8 @@ from app.core.security import safe_next_url
 from app.extensions import limiter, login_manager
 from app.org import services
 from app.org.forms import ActivateForm, LoginForm, PasswordChangeForm, PinForm
+from app.extensions import db
+from app.org.models import Account
 
 
 @login_manager.user_loader
@@ -21,9 +23,6 @@ def load_account(session_id: str):
     issued before; a login older than REMEMBER_COOKIE_DURATION ends too, whatever the cookie
     says about its own expiry.
     """
-    from app.extensions import db
-    from app.org.models import Account
-
     parts = session_id.split(":")
     if len(parts) != 3 or not all(part.isdigit() for part in parts):
         return None

@@ -22,6 +22,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.org.choices import CHINESE, CadreRole, Education, Gender, PersonCategory, Post
 from app.org.id_number import InvalidIdNumber, parse_id_number
+from app.core.tabular import append_row
+from app.org.id_number import make_id_number
 
 # --- the template's columns ---------------------------------------------------
 
@@ -235,8 +237,8 @@ def _megabytes(limit: int) -> str:
 
 
 def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    import openpyxl  # deferred: openpyxl is slow to import
+    from openpyxl.utils.exceptions import InvalidFileException  # deferred: openpyxl is slow to import
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -593,12 +595,10 @@ def _normalise_phone(raw: str) -> str | None:
 
 def build_template(example_branch_code: str = "") -> bytes:
     """The downloadable .xlsx template: headers, one example row, drop-down lists."""
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    import openpyxl  # deferred: openpyxl is slow to import
+    from openpyxl.styles import Font, PatternFill  # deferred: openpyxl is slow to import
+    from openpyxl.worksheet.datavalidation import DataValidation  # deferred: openpyxl is slow to import
 
-    from app.core.tabular import append_row
-    from app.org.id_number import make_id_number
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

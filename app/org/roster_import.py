@@ -15,6 +15,10 @@ from typing import Iterable, Iterator, Sequence
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
+import uuid
+import json
+import time
+from sqlalchemy import func
 
 from app.core.scope import scope_filter, scoped, subtree_condition
 from app.extensions import db
@@ -23,6 +27,7 @@ from app.org.choices import UnitLevel
 from app.org.models import Account, Person, PersonCadreRole, Unit
 from app.org.models.person import mask_id_number
 from app.org.roster import Roster, RosterRow, RowError, read_roster_file
+from app.org.roster import sniff_kind, write_stream_limited
 
 CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
 PREVIEW_ROWS = 200
@@ -369,8 +374,6 @@ def _uploads_dir() -> Path:
 
 
 def _valid_upload_id(upload_id: str) -> bool:
-    import uuid
-
     try:
         return str(uuid.UUID(upload_id)) == upload_id
     except (ValueError, TypeError, AttributeError):
@@ -382,12 +385,6 @@ def store_upload(stream, owner: Account) -> str:
 
     Raises RosterFileError when it is too large or not a spreadsheet at all.
     """
-    import json
-    import time
-    import uuid
-
-    from app.org.roster import sniff_kind, write_stream_limited
-
     folder = _uploads_dir()
     _remove_stale_uploads(folder, time.time())
     upload_id = str(uuid.uuid4())
@@ -406,8 +403,6 @@ def store_upload(stream, owner: Account) -> str:
 
 def upload_path(upload_id: str, owner_id: int) -> Path | None:
     """The stored file when `upload_id` is well-formed and belongs to `owner_id`, else None."""
-    import json
-
     if not _valid_upload_id(upload_id):
         return None
     folder = _uploads_dir()
@@ -441,8 +436,6 @@ def _remove_stale_uploads(folder: Path, now: float) -> None:
 
 def count_awaiting_activation(unit: Unit, account: Account | None = None) -> int:
     """People in `unit`'s subtree without an activated login (they would get a slip)."""
-    from sqlalchemy import func
-
     activated = select(Account.person_id).where(Account.person_id.is_not(None), Account.password_hash.is_not(None))
     statement = (
         select(func.count(Person.id))

@@ -52,7 +52,7 @@ def csv_response(quiz: Quiz, attempts: Iterable[Attempt]) -> Response:
 
 
 def xlsx_response(quiz: Quiz, attempts: Iterable[Attempt]) -> Response:
-    import openpyxl
+    import openpyxl  # deferred: openpyxl is slow to import
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title="results")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from markupsafe import Markup
+from flask_babel import gettext as _
 
 from app.quiz.content import matching_choices
 from app.quiz.grading import FULL, correct_option_indexes
@@ -91,8 +92,6 @@ def question_view(question: AttemptQuestion, *, reveal: bool) -> QuestionView:
         for position, original in enumerate(order, start=1):
             view.options.append(OptionView(position, options[original]["text"], chosen=original in chosen))
     elif version.type == "truefalse":
-        from flask_babel import gettext as _
-
         view.options = [OptionView(1, _("True"), chosen=response is True),
                         OptionView(2, _("False"), chosen=response is False)]
     elif version.type == "matching":

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy import func
 
 from app.catalog import queries as catalog_queries
 from app.catalog.models import Course
@@ -45,7 +46,6 @@ def list_banks_for(account: Account) -> list[QuestionBank]:
 def question_counts(bank_ids: list[int]) -> dict[int, int]:
     if not bank_ids:
         return {}
-    from sqlalchemy import func
 
     rows = db.session.execute(select(Question.bank_id, func.count()).where(
         Question.bank_id.in_(bank_ids), Question.is_archived.is_(False)).group_by(Question.bank_id))

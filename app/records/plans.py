@@ -18,6 +18,7 @@ from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
 from app.org.models import Account, Person, Unit
 from app.records.models import PlanCourse, TrainingPlan
+from app.study.rules import setting
 
 DEFAULT_MEMBER_HOURS = Decimal("32")
 DEFAULT_CADRE_HOURS = Decimal("56")
@@ -67,8 +68,6 @@ def terms_for_unit(unit: Unit, year: int, plans_by_unit: dict[int, TrainingPlan]
 
 def default_terms(year: int) -> PlanTerms:
     """Without a stored plan: the regulation's hours, as LMS_REQUIRED_HOURS_MEMBER/_CADRE set them."""
-    from app.study.rules import setting
-
     return PlanTerms(year=year, member_hours=Decimal(setting("LMS_REQUIRED_HOURS_MEMBER")),
                      cadre_hours=Decimal(setting("LMS_REQUIRED_HOURS_CADRE")))
 

@@ -40,6 +40,8 @@ from app.study import credit as completion
 from app.study import rules
 from app.study.progress import intervals
 from app.study.progress.models import CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyClock, StudyDay
+from app.study.sessions.queries import reporting_refusal
+from app.study.sessions.queries import attendees_present
 
 # Roles whose tokens may report for other people inside their scope.
 REPORTING_FOR_OTHERS = frozenset({Role.TERMINAL, Role.ORGANISER, Role.ADMIN})
@@ -230,7 +232,6 @@ def _check_sessions(account: Account, events, lessons: dict[int, LessonInfo]) ->
             people[event["session_id"]].add(event["person_id"])
     if not people:
         return
-    from app.study.sessions.queries import reporting_refusal
 
     for session_id, person_ids in people.items():
         refusal, course_id = reporting_refusal(account, session_id, person_ids)
@@ -406,8 +407,6 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
             continue
         # A terminal playing in a group session: everyone signed in during the stretch, late
         # arrivals from their arrival time on.
-        from app.study.sessions.queries import attendees_present
-
         window_start = at - timedelta(seconds=end - start)
         for attendee_id, arrived_at in attendees_present(session_id, window_start, at):
             late_by = (as_utc(arrived_at) - window_start).total_seconds()

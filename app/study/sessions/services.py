@@ -42,6 +42,7 @@ from app.study.sessions.models import (
     StudySession,
 )
 from app.study.signals import session_closed
+from app.study.progress.models import LessonCompletion
 
 QR_WINDOW_SECONDS = 30
 DEFAULT_LATE_GRACE_MINUTES = 10
@@ -502,8 +503,6 @@ def close_overdue_sessions(now: datetime | None = None) -> list[int]:
 
 def _completed_lesson_ids(person_id: int, lesson_ids: set[int]) -> set[int]:
     """Lessons the person has completed (any content version), from the progress records."""
-    from app.study.progress.models import LessonCompletion
-
     if not lesson_ids:
         return set()
     return set(db.session.scalars(select(LessonCompletion.lesson_id).where(
