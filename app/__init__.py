@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.config import load_settings
+from app.core.permissions import can
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -64,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["locale_code"] = select_locale
+    app.jinja_env.globals["can"] = can  # templates ask the same capability table as the views
     limiter.init_app(app)
     init_jobs(app)
 

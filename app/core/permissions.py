@@ -55,10 +55,15 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 }
 
 
+def role_can(role: str, capability: str) -> bool:
+    """The table itself, for a role read from the database without its account."""
+    return Role(role) in CAPABILITIES[capability]
+
+
 def can(account, capability: str) -> bool:
     if account is None or not account.is_authenticated:
         return False
-    return account.role_enum in CAPABILITIES[capability]
+    return role_can(account.role, capability)
 
 
 def require(capability: str):

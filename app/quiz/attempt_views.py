@@ -55,7 +55,7 @@ def quiz_page(quiz_id: int):
         group_session=group_session, takers=takers,
         next_taker=next((taker for taker in takers if not taker.has_taken), None),
         answers_available=bool(group_session) and group_mode().session_answers_available(quiz, takers),
-        can_manage=can(current_user, "manage_quizzes"))
+        can_manage=can(current_user, "manage_quizzes"), terminal=_is_terminal())
 
 
 def _question_count(quiz) -> int:
