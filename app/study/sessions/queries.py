@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.choices import CourseStatus
-from app.catalog.models import Course, CoursePublication, Lesson
+from app.catalog.models import Course, Lesson
+from app.catalog.queries import published_in_scope_condition, published_to_condition
 from app.core.localtime import local_day_bounds
 from app.core.model_base import as_utc, utcnow
 from app.core.permissions import can
-from app.core.scope import scope_filter, scoped, unit_ids_in_scope
+from app.core.scope import scope_filter, scoped
 from app.extensions import db
 from app.org.models import Account, Person, Unit
 from app.study.sessions.models import (
@@ -65,26 +65,16 @@ def list_today_for_site(site_id: int, now: datetime | None = None) -> list[Study
         .order_by(StudySession.starts_at, StudySession.id)))
 
 
-def _ancestor_ids(unit: Unit) -> list[int]:
-    return [int(part) for part in unit.path.strip("/").split("/") if part]
-
-
 def list_courses_for_unit(unit: Unit, limit: int = 50) -> list[Course]:
     """Published courses assigned to the branch (published to it or to a unit above it)."""
-    published_here = exists().where(CoursePublication.course_id == Course.id,
-                                    CoursePublication.unit_id.in_(_ancestor_ids(unit)))
     return list(db.session.scalars(
-        select(Course).where(Course.status == CourseStatus.PUBLISHED, published_here)
+        select(Course).where(published_to_condition(unit))
         .order_by(Course.published_at.desc(), Course.id.desc()).limit(limit)))
 
 
 def list_schedulable_courses_for(account: Account) -> list[Course]:
     """Published courses some branch in the account's scope can see (checked per site on save)."""
-    statement = select(Course).where(Course.status == CourseStatus.PUBLISHED)
-    if account.scope_unit is not None:
-        targets = unit_ids_in_scope(account).union(select(Unit.id).where(Unit.id.in_(_ancestor_ids(account.scope_unit))))
-        statement = statement.where(exists().where(CoursePublication.course_id == Course.id,
-                                                   CoursePublication.unit_id.in_(targets)))
+    statement = select(Course).where(published_in_scope_condition(account))
     return list(db.session.scalars(statement.order_by(Course.title, Course.id)))
 
 
