@@ -100,8 +100,8 @@ def rechain_command() -> None:
     """Once after upgrading to the keyed chain (migration 0014): re-chain the entries still
     carrying the unkeyed hash with the key, then write a checkpoint. Files the unkeyed chain
     does not verify are left as they are and named (exit 1)."""
-    from app.records.integrity import (RECHAIN_CHUNK, CheckpointError, chain_key, read_checkpoint,
-                                       rechain_candidates, rechain_people, write_checkpoint)  # deferred: keeps `lms --help` fast
+    from app.records.integrity import (RECHAIN_CHUNK, CheckpointError, chain_key, read_checkpoint,  # deferred: keeps `lms --help` fast
+                                       rechain_candidates, rechain_people, write_checkpoint)
 
     key = chain_key()
     try:
