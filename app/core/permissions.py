@@ -63,7 +63,7 @@ def role_can(role: str, capability: str) -> bool:
 def can(account, capability: str) -> bool:
     if account is None or not account.is_authenticated:
         return False
-    return role_can(account.role, capability)
+    return account.role_enum in CAPABILITIES[capability]
 
 
 def require(capability: str):
