@@ -21,34 +21,35 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from app.core.security import load_or_create_secret_key, set_security_headers
+    from app.core.security import load_or_create_secret_key, set_security_headers  # deferred: create_app loads the domains, importing app alone does not
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
-    from app.core.params import AppRequest, BoundedIntegerConverter
+    from app.core.params import AppRequest, BoundedIntegerConverter  # deferred: create_app loads the domains, importing app alone does not
 
     app.request_class = AppRequest  # query and form text without NUL characters
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any rule is added
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app.core.errors import register_error_handlers
+    from app.core.errors import register_error_handlers  # deferred: create_app loads the domains, importing app alone does not
 
     register_error_handlers(app)
     app.after_request(set_security_headers)
     app.after_request(_commit_request)
 
-    from app.cli import register_commands
+    from app.cli import register_commands  # deferred: create_app loads the domains, importing app alone does not
 
     register_commands(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core.i18n import select_locale
-    from app.core.body_limits import init_body_limits
-    from app.core.jobs import init_jobs
+    from app.core.i18n import select_locale  # deferred: create_app loads the domains, importing app alone does not
+    from app.core.body_limits import init_body_limits  # deferred: create_app loads the domains, importing app alone does not
+    from app.core.jobs import init_jobs  # deferred: create_app loads the domains, importing app alone does not
+    from app.core.permissions import can  # deferred: create_app loads the domains, importing app alone does not
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate  # deferred: `lms --help` imports this package, not SQLAlchemy
     from app.subscriptions import connect_receivers  # deferred: it imports the domains, which import app.extensions
 
@@ -62,11 +63,12 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["locale_code"] = select_locale
+    app.jinja_env.globals["can"] = can  # templates ask the same capability table as the views
     limiter.init_app(app)
     init_jobs(app)
 
-    from app.api import api
-    from app.api.auth import load_account_from_token
+    from app.api import api  # deferred: create_app loads the domains, importing app alone does not
+    from app.api.auth import load_account_from_token  # deferred: create_app loads the domains, importing app alone does not
 
     api.init_app(app)
     login_manager.request_loader(load_account_from_token)  # media bytes for API clients
@@ -74,22 +76,23 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.extensions import csrf  # deferred: `lms --help` imports this package, not SQLAlchemy
-    from app.api.views import blp as api_blp
-    from app.catalog.blueprint import catalog_bp
-    from app.core.views import bp as core_bp
-    from app.media.blueprint import media_bp
-    from app.study.progress.views import me_bp
-    from app.org.blueprint import auth_bp, org_bp
-    from app.quiz.blueprint import quiz_bp
+    from app.api.resources import blp as api_blp  # deferred: create_app loads the domains, importing app alone does not
+    from app.catalog.blueprint import catalog_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.core.views import bp as core_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.home.views import home_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.media.blueprint import media_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.study.progress.views import me_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.org.blueprint import auth_bp, org_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.quiz.blueprint import quiz_bp  # deferred: create_app loads the domains, importing app alone does not
 
-    for blueprint in (core_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
+    for blueprint in (core_bp, home_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
         app.register_blueprint(blueprint)
-    from app.study.sessions.blueprint import sessions_bp
+    from app.study.sessions.blueprint import sessions_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode
-    from app.records.blueprint import records_bp
+    from app.records.blueprint import records_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(records_bp)
 
-    from app.api import api
+    from app.api import api  # deferred: create_app loads the domains, importing app alone does not
 
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # the API authenticates with bearer tokens, never cookies

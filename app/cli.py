@@ -52,7 +52,7 @@ class LazyAppGroup(FlaskGroup):
 
 
 def _create_app():
-    from app import create_app
+    from app import create_app  # deferred: keeps `lms --help` fast
 
     return create_app()
 
@@ -73,18 +73,19 @@ def init_command(admin_username: str | None, password: str | None, county_name: 
                  county_code: str | None) -> None:
     """Create the instance folder and secret key, migrate the database to head, create the top
     unit (the county) if there is none, add an admin."""
-    from flask_migrate import upgrade
-    from sqlalchemy import select
+    from flask_migrate import upgrade  # deferred: Alembic loads only for migrations
+
+    from sqlalchemy import select  # deferred: `lms --help` imports this module, not SQLAlchemy
 
     from app.extensions import db  # deferred: `lms --help` imports this module, not SQLAlchemy
-    from app.org import services
-    from app.org.choices import Role
-    from app.org.models import Account
+    from app.org import services  # deferred: keeps `lms --help` fast
+    from app.org.choices import Role  # deferred: keeps `lms --help` fast
+    from app.org.models import Account  # deferred: keeps `lms --help` fast
 
     upgrade()
     click.echo(f"Instance folder: {current_app.instance_path}")
     click.echo("Database is at the latest schema.")
-    from app.catalog.services import ensure_builtin_categories
+    from app.catalog.services import ensure_builtin_categories  # deferred: keeps `lms --help` fast
 
     ensure_builtin_categories()
     try:
@@ -127,7 +128,7 @@ def demo_command(as_json: bool, no_courses: bool) -> None:
     a group session per branch for the coming week and one last week with attendance.
     Key-point videos are transcoded by the job consumer of `lms serve` (or `lms worker`).
     """
-    from app.demo import build_demo
+    from app.demo import build_demo  # deferred: keeps `lms --help` fast
 
     logins = build_demo(with_courses=not no_courses)
     if as_json:
@@ -146,9 +147,9 @@ def demo_command(as_json: bool, no_courses: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, threads: int, no_jobs: bool) -> None:
     """Serve the app with waitress and run the background-job consumer in the same process."""
-    from waitress import serve
+    from waitress import serve  # deferred: the WSGI server loads only for `lms serve`
 
-    from app.core.jobs import make_consumer
+    from app.core.jobs import make_consumer  # deferred: keeps `lms --help` fast
 
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -170,7 +171,7 @@ def serve_command(host: str, port: int, threads: int, no_jobs: bool) -> None:
 @with_appcontext
 def worker_command(workers: int | None) -> None:
     """Run a background-job consumer alone (scale-out: one or more per machine)."""
-    from app.core.jobs import make_consumer
+    from app.core.jobs import make_consumer  # deferred: keeps `lms --help` fast
 
     app = current_app._get_current_object()
     if workers:
@@ -191,7 +192,7 @@ def i18n_group() -> None:
 @click.option("--locale", default="zh_Hans_CN", show_default=True)
 def i18n_update(locale: str) -> None:
     """Extract strings, merge app/translations/fragments/*.po, write and compile the catalog."""
-    from app.core.i18n import update_catalog
+    from app.core.i18n import update_catalog  # deferred: keeps `lms --help` fast
 
     missing = update_catalog(locale)
     for message_id in missing:
@@ -200,12 +201,12 @@ def i18n_update(locale: str) -> None:
 
 
 def register_commands(app) -> None:
-    from app.api.cli import tokens_group
-    from app.catalog.cli import courses_group
-    from app.media.cli import media_group
-    from app.org.cli import members_group
-    from app.quiz.cli import quiz_group
-    from app.records.cli import records_group
+    from app.api.cli import tokens_group  # deferred: keeps `lms --help` fast
+    from app.catalog.cli import courses_group  # deferred: keeps `lms --help` fast
+    from app.media.cli import media_group  # deferred: keeps `lms --help` fast
+    from app.org.cli import members_group  # deferred: keeps `lms --help` fast
+    from app.quiz.cli import quiz_group  # deferred: keeps `lms --help` fast
+    from app.records.cli import records_group  # deferred: keeps `lms --help` fast
 
     for command in (init_command, demo_command, serve_command, worker_command, members_group, tokens_group,
                     quiz_group, media_group, courses_group, i18n_group, records_group):

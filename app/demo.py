@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
+import uuid
 
 from app.catalog.models import Course
 from app.catalog.services import ensure_builtin_categories
@@ -14,6 +15,13 @@ from app.org import services
 from app.org.choices import CadreRole, Education, Gender, PersonCategory, Post, Role, UnitLevel
 from app.org.id_number import make_id_number
 from app.org.models import Account, Person, Site, Unit
+from app.catalog.package_import import import_package
+from app.catalog.packages import load_package
+from app.catalog.services import publish_course
+from app.core.localtime import local_zone
+from app.study.sessions import services as sessions
+from app.study.sessions.models import AttendanceSource, StudySession
+from app.study.progress.services import lesson_duration, record_events
 
 DEMO_PASSWORD = "demo-lms-2026"
 REGION = "150121"
@@ -152,10 +160,6 @@ SESSION_TITLES = {"potato-seed-and-yield": "马铃薯晚疫病防治"}
 
 def load_starter_library() -> list:
     """Import every package in courses/ (idempotent) and publish it to the demo county."""
-    from app.catalog.package_import import import_package
-    from app.catalog.packages import load_package
-    from app.catalog.services import publish_course
-
     county = db.session.scalar(select(Unit).where(Unit.code == COUNTY[0]))
     trainer = db.session.scalar(select(Account).where(Account.username == "trainer"))
     courses = []
@@ -172,17 +176,11 @@ def load_starter_library() -> list:
 
 
 def _local(day: date, hour: int, minute: int) -> datetime:
-    from app.core.localtime import local_zone
-
     return datetime.combine(day, time(hour, minute), tzinfo=local_zone()).astimezone(timezone.utc)
 
 
 def schedule_demo_sessions(courses: list, now: datetime | None = None) -> None:
     """Per branch: a session in the coming week, and one last week that took place (idempotent)."""
-    from app.core.localtime import local_zone
-    from app.study.sessions import services as sessions
-    from app.study.sessions.models import AttendanceSource, StudySession
-
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(local_zone()).date()
     ordered = sorted(courses, key=lambda course: course.slug != "potato-seed-and-yield")
@@ -220,10 +218,6 @@ def schedule_demo_sessions(courses: list, now: datetime | None = None) -> None:
 
 def _demo_session_progress(session, site: Site, start: datetime) -> None:
     """The terminal showed the session's lessons in turn; its playback credits everyone signed in."""
-    import uuid
-
-    from app.study.progress.services import lesson_duration, record_events
-
     terminal = db.session.scalar(select(Account).where(Account.site_id == site.id, Account.role == Role.TERMINAL))
     clock = start + timedelta(minutes=5)
     events = []

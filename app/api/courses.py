@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api.auth import api_account
 from app.api.course_schemas import CourseDetailSchema, CoursesPageSchema, CoursesQuerySchema
-from app.api.views import blp, page_payload, secured
+from app.api.blueprint import blp, page_payload, secured
 from app.catalog import queries
 
 

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from app.api.auth import api_account
 from app.api.schemas import ApiErrorSchema
-from app.api.views import blp, secured
+from app.api.blueprint import blp, secured
 from app.core.body_limits import body_limit
 from app.core.errors import error_body
 from app.core.staging import scratch_file

@@ -6,7 +6,7 @@ from flask import abort, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
-from app.api.views import blp, secured
+from app.api.blueprint import blp, secured
 from app.core.params import MAX_ID
 from app.core.scope import get_in_scope_or_404
 from app.org.models import Unit

@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
-from app.api.views import blp, secured
+from app.api.blueprint import blp, secured
 from app.core.model_base import as_utc
 from app.core.params import MAX_ID
 from app.records import queries, services

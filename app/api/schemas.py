@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_account
+from app.core.permissions import can
 from app.core.params import MAX_ID, MAX_PAGE
 from app.org.choices import PersonCategory, UnitLevel
 
@@ -79,8 +80,7 @@ class PersonSchema(Schema):
     unit = fields.Nested(UnitRefSchema, required=True)
 
     def visible_id_number(self, person) -> str:
-        # The same rule as the person page: only administrators see ID numbers in full.
-        return person.id_number if api_account().is_admin else person.masked_id_number
+        return person.id_number if can(api_account(), "see_full_id_number") else person.masked_id_number
 
 
 class PeopleQuerySchema(Schema):

@@ -11,20 +11,18 @@ from flask_login import current_user
 from app.catalog import queries, services
 from app.core.body_limits import body_limit
 from app.core.permissions import require
+from app.media.services import COVER_MAX_BYTES
+from app.media.probe import MediaRejected
+from app.media.services import store_cover_image
 
 
 def _cover_body_limit() -> int:
-    from app.media.services import COVER_MAX_BYTES
-
     return COVER_MAX_BYTES + 64 * 1024  # the image and the form around it
 
 
 @body_limit(_cover_body_limit)
 @require("manage_courses")
 def course_cover(course_id: int):
-    from app.media.probe import MediaRejected
-    from app.media.services import store_cover_image
-
     course = queries.get_managed_course_or_404(current_user, course_id)
     if request.form.get("remove"):
         services.set_course_cover(course, None)

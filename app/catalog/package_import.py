@@ -19,12 +19,28 @@ from pathlib import Path
 import yaml
 from flask_babel import gettext as _
 from sqlalchemy import select
+from flask import current_app
 
 from app.catalog import services as catalog
 from app.catalog.choices import LessonType
 from app.catalog.models import Category, Course, Lesson
 from app.catalog.packages import MANIFEST, CoursePackage, LessonSpec, PackageError, PackageProblem
 from app.extensions import db
+from app.core.storage import storage_from_config
+from app.quiz.formats import export
+from app.quiz.models import Quiz
+from app.quiz.services import questions_for_export
+from app.media.probe import MediaRejected
+from app.media.services import ingest_file
+from app.media.titlecards import TitleCardError, render_title_cards
+from app.media.services import discard_media_files
+from app.quiz.models import QuestionBank
+from app.quiz.services import create_bank
+from app.quiz.formats import parse_bytes
+from app.quiz.formats.model import ParseResult
+from app.quiz.models import Question
+from app.quiz.services import (QuizError, QuizSettings, add_draw, add_fixed_question, archive_question, create_quiz, import_bank_file)
+from app.media.services import file_sha256
 
 TITLE_CARD_PREFIX = "- "
 
@@ -68,9 +84,6 @@ class _Importer:
 
     # -- media --------------------------------------------------------------------------
     def _ingest(self, path: Path, original_name: str, *, consume: bool, generated: bool = False):
-        from app.media.probe import MediaRejected
-        from app.media.services import ingest_file
-
         try:
             media = ingest_file(path, original_name=original_name, owner_unit=self.owner_unit,
                                 uploaded_by=self.account, consume=consume)
@@ -81,8 +94,6 @@ class _Importer:
         return media
 
     def _title_card_media(self, spec: LessonSpec):
-        from app.media.titlecards import TitleCardError, render_title_cards
-
         workdir = Path(tempfile.mkdtemp(prefix="lms-cards-"))
         try:
             output = workdir / "title-cards.mp4"
@@ -96,8 +107,6 @@ class _Importer:
             shutil.rmtree(workdir, ignore_errors=True)
 
     def cleanup_stored_media(self) -> None:
-        from app.media.services import discard_media_files
-
         for media in self.stored_media:
             discard_media_files(media)
 
@@ -117,8 +126,6 @@ class _Importer:
         if spec.generate == "title_cards":
             return media.generated and lesson.body_markdown == key_points_markdown(spec.key_points)
         if spec.source:
-            from app.media.services import file_sha256
-
             return not media.generated and media.sha256 == file_sha256(self.package.root / spec.source)
         return False
 
@@ -150,9 +157,6 @@ class _Importer:
 
     # -- quiz ---------------------------------------------------------------------------
     def _bank(self, course: Course, create: bool):
-        from app.quiz.models import QuestionBank
-        from app.quiz.services import create_bank
-
         name = _("Course quiz: %(slug)s", slug=course.slug)
         bank = db.session.scalar(select(QuestionBank).where(QuestionBank.unit_id == course.owner_unit_id,
                                                             QuestionBank.name == name))
@@ -161,28 +165,20 @@ class _Importer:
         return bank
 
     def _quiz_of(self, lesson: Lesson):
-        from app.quiz.models import Quiz
-
         return db.session.scalar(select(Quiz).where(Quiz.lesson_id == lesson.id))
 
     def _package_questions(self, spec: LessonSpec):
-        from app.quiz.formats import parse_bytes
-
         result = parse_bytes(self.package.read_bytes(spec.source), filename=Path(spec.source).name)
         return result.questions
 
     @staticmethod
     def _comparable(questions) -> list[dict]:
-        from app.quiz.formats.model import ParseResult
-
         report = ParseResult(list(questions), []).to_report()["questions"]
         for question in report:
             question.pop("category", None)  # the bank files everything under the course
         return report
 
     def _quiz_matches(self, lesson: Lesson, spec: LessonSpec) -> bool:
-        from app.quiz.services import questions_for_export
-
         quiz = self._quiz_of(lesson)
         bank = self._bank(lesson.course, create=False)
         if quiz is None or bank is None:
@@ -195,10 +191,6 @@ class _Importer:
         return self._comparable(questions_for_export(bank)) == self._comparable(self._package_questions(spec))
 
     def _build_quiz(self, course: Course, lesson: Lesson, spec: LessonSpec) -> None:
-        from app.quiz.models import Question
-        from app.quiz.services import (QuizError, QuizSettings, add_draw, add_fixed_question, archive_question,
-                                       create_quiz, import_bank_file)
-
         bank = self._bank(course, create=True)
         for question in db.session.scalars(select(Question).where(Question.bank_id == bank.id,
                                                                   Question.is_archived.is_(False))):
@@ -299,8 +291,6 @@ def export_course(course: Course, destination: Path) -> Path:
                     if path.is_file():
                         bundle.write(path, f"{course.slug}/{path.relative_to(folder).as_posix()}")
         return destination
-    from app.core.storage import storage_from_config
-    from flask import current_app
 
     if destination.exists() and any(destination.iterdir()):
         raise _problem(_("%(path)s is not empty.", path=str(destination)))
@@ -342,10 +332,6 @@ def export_course(course: Course, destination: Path) -> Path:
 
 
 def _export_quiz(course: Course, lesson: Lesson, destination: Path) -> dict:
-    from app.quiz.formats import export
-    from app.quiz.models import Quiz
-    from app.quiz.services import questions_for_export
-
     quiz = db.session.scalar(select(Quiz).where(Quiz.lesson_id == lesson.id))
     bank = _Importer(None, course.owner_unit, None)._bank(course, create=False)  # type: ignore[arg-type]
     if quiz is None or bank is None:

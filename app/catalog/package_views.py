@@ -19,6 +19,7 @@ from app.core.body_limits import body_limit
 from app.core.permissions import require
 from app.core.scope import scoped
 from app.extensions import db
+from app.org.models import Unit
 
 
 # The uploaded zip is staged (app.core.staging) while it is unpacked and imported, then discarded.
@@ -33,7 +34,6 @@ class PackageUploadForm(FlaskForm):
 def _owner_unit():
     if current_user.scope_unit is not None:
         return current_user.scope_unit
-    from app.org.models import Unit
 
     roots = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).limit(2)))
     return roots[0] if len(roots) == 1 else None

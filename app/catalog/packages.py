@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
+from app.quiz.formats import parse_bytes
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "courses" / "course.schema.json"
 MANIFEST = "course.yaml"
@@ -280,8 +281,6 @@ def _check_lesson_source(folder: Path, lesson: LessonSpec) -> list[PackageProble
 
 
 def _check_quiz(relative: str, path: Path) -> list[PackageProblem]:
-    from app.quiz.formats import parse_bytes
-
     if path.stat().st_size > MAX_QUIZ_BYTES:
         return [PackageProblem(relative, None, _("The quiz file is too large."))]
     result = parse_bytes(path.read_bytes(), filename=path.name)

@@ -20,8 +20,10 @@ from sqlalchemy.orm import selectinload
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Category, Course, CoursePublication, Lesson
 from app.core.permissions import can
-from app.core.scope import get_in_scope_or_404, scope_filter, scoped
+from app.core.scope import get_in_scope_or_404, scope_filter, scoped, unit_ids_in_scope
 from app.extensions import db
+from app.media.models import Media, MediaStatus
+from app.org.models import Unit
 
 CATALOG_PER_PAGE = 20
 MANAGE_PER_PAGE = 20
@@ -46,6 +48,16 @@ def published_to_condition(unit) -> ColumnElement[bool]:
     published_here = exists().where(CoursePublication.course_id == Course.id,
                                      CoursePublication.unit_id.in_(ancestor_unit_ids(unit.path)))
     return published & published_here
+
+
+def published_in_scope_condition(account) -> ColumnElement[bool]:
+    """SQL condition on Course: what a learner of some unit in the account's scope sees
+    (published to a unit in the scope or above it); everything published for an administrator."""
+    published = Course.status == CourseStatus.PUBLISHED.value
+    if account.scope_unit is None:
+        return published
+    targets = unit_ids_in_scope(account).union(select(Unit.id).where(Unit.id.in_(ancestor_unit_ids(account.scope_unit.path))))
+    return published & exists().where(CoursePublication.course_id == Course.id, CoursePublication.unit_id.in_(targets))
 
 
 def openable_condition(account) -> ColumnElement[bool]:
@@ -171,15 +183,11 @@ def _lesson_of_or_404(course: Course, lesson_id: int) -> Lesson:
 
 def list_attachable_media_for(account, kind: str):
     """Ready media of one kind (video, audio, document) in the account's scope, newest first."""
-    from app.media.models import Media, MediaStatus
-
     statement = scoped(Media, account).where(Media.kind == kind, Media.status == MediaStatus.READY)
     return list(db.session.scalars(statement.order_by(Media.id.desc()).limit(200)))
 
 
 def get_attachable_media_or_404(account, media_id: int, kinds: list[str]):
-    from app.media.models import Media, MediaStatus
-
     media = get_in_scope_or_404(Media, media_id, account)
     if media.kind not in kinds or media.status != MediaStatus.READY:
         abort(404)

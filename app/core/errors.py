@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from flask_login import current_user
 
 from app.extensions import db
 
@@ -108,8 +109,6 @@ def handle_unexpected(exc: Exception):
 
 def log_unexpected(exc: BaseException) -> None:
     """The traceback, with what finds it again: the request id the user was shown."""
-    from flask_login import current_user
-
     try:
         account = current_user.get_id() if current_user and current_user.is_authenticated else None
     except Exception:  # noqa: BLE001 - the account may be what broke; the traceback matters more

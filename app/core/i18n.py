@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 from flask import current_app, has_request_context, session
 from flask_login import current_user
+from babel.dates import format_skeleton
+from flask_babel import format_datetime, get_locale, to_user_timezone
 
 from app.core.model_base import as_utc
 
@@ -24,9 +26,6 @@ def select_locale() -> str:
 def format_moment(moment: datetime) -> str:
     """A moment in the coming hours for a message ("try again after ..."): the local time, with
     the date when it is not today."""
-    from babel.dates import format_skeleton
-    from flask_babel import format_datetime, get_locale, to_user_timezone
-
     moment = as_utc(moment)
     local = to_user_timezone(moment)
     if local.date() == to_user_timezone(datetime.now(timezone.utc)).date():
@@ -48,8 +47,8 @@ EXTRACT_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, 
 
 def extract_messages():
     """The template catalog of every translatable string in app/."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
+    from babel.messages.catalog import Catalog  # deferred: Babel's message tools load only for `lms i18n update`
+    from babel.messages.extract import extract_from_dir  # deferred: Babel's message tools load only for `lms i18n update`
 
     template = Catalog(project="rural-lms", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
@@ -64,7 +63,7 @@ def _po_path(locale: str):
 
 
 def read_catalog(locale: str):
-    from babel.messages.pofile import read_po
+    from babel.messages.pofile import read_po  # deferred: Babel's message tools load only for `lms i18n update`
 
     path = _po_path(locale)
     with path.open("rb") as handle:
@@ -73,8 +72,8 @@ def read_catalog(locale: str):
 
 def update_catalog(locale: str = "zh_Hans_CN") -> list[str]:
     """Sync the PO file with the source, fold in fragments, compile the MO; return untranslated ids."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po, write_po
+    from babel.messages.mofile import write_mo  # deferred: Babel's message tools load only for `lms i18n update`
+    from babel.messages.pofile import read_po, write_po  # deferred: Babel's message tools load only for `lms i18n update`
 
     catalog = read_catalog(locale)
     catalog.update(extract_messages(), no_fuzzy_matching=True)

@@ -43,6 +43,7 @@ from app.core import processes
 from app.core.model_base import TimestampMixin, as_utc, utcnow
 from app.core.scope import UnitScoped
 from app.extensions import db, huey
+from app.core.scope import scope_filter
 
 log = logging.getLogger(__name__)
 
@@ -466,8 +467,6 @@ def _drop_rolled_back_jobs(session: Session) -> None:
 
 def jobs_visible_to(account):
     """Jobs the account started, and jobs about units in its scope."""
-    from app.core.scope import scope_filter
-
     return select(Job).where(or_(Job.account_id == account.id, scope_filter(Job, account)))
 
 

@@ -1,12 +1,31 @@
-"""Role checks for views. Scope (which objects) lives in app.core.scope."""
+"""Roles and what each may do (capabilities). Scope (which objects) lives in app.core.scope."""
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import wraps
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app.org.choices import Role
+
+class Role(StrEnum):
+    MEMBER = "member"
+    TRAINER = "trainer"
+    ORGANISER = "organiser"
+    ADMIN = "admin"
+    TERMINAL = "terminal"
+
+    @property
+    def label(self):
+        return {
+            "member": _l("Member"),
+            "trainer": _l("Trainer"),
+            "organiser": _l("Organiser"),
+            "admin": _l("Administrator"),
+            "terminal": _l("Activity-room terminal"),
+        }[self.value]
+
 
 # Who may do what, by capability rather than by role name scattered in views.
 CAPABILITIES: dict[str, frozenset[Role]] = {
@@ -22,7 +41,23 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "upload_media": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
     "view_records": frozenset({Role.ORGANISER, Role.ADMIN}),
     "manage_records": frozenset({Role.ORGANISER, Role.ADMIN}),
+    # The outbound feed's state; county-wide, so organisers only at the top of the tree (records).
+    "see_feed": frozenset({Role.ORGANISER, Role.ADMIN}),
+    "see_full_id_number": frozenset({Role.ADMIN}),
+    "manage_sessions": frozenset({Role.ORGANISER, Role.ADMIN}),
+    "run_roll_call": frozenset({Role.ORGANISER, Role.ADMIN, Role.TERMINAL}),
+    # Report progress (or read it) naming people other than oneself, within one's scope or site.
+    "report_for_others": frozenset({Role.TERMINAL, Role.ORGANISER, Role.ADMIN}),
+    # The activity-room TV: its start screen, its own site's sessions, quizzes taken on it by PIN.
+    "act_as_terminal": frozenset({Role.TERMINAL}),
+    # A learner's own pages: their courses, hours, make-ups (the home page sends them there).
+    "learn": frozenset({Role.MEMBER}),
 }
+
+
+def role_can(role: str, capability: str) -> bool:
+    """The table itself, for a role read from the database without its account."""
+    return Role(role) in CAPABILITIES[capability]
 
 
 def can(account, capability: str) -> bool:

@@ -48,9 +48,26 @@ def scope_path(account: Account) -> str | None:
     return None if account.is_admin else ""
 
 
-def unit_ids_in_scope(account: Account) -> Select:
-    from app.org.models import Unit
+class UnitTree:
+    """Mixin of the one model that forms the unit tree (org's Unit, with its materialised `path`).
 
+    Scope filters select unit ids from it; the model names itself here so core needs no import
+    of the domain above it.
+    """
+
+    tree_model: type | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        UnitTree.tree_model = cls
+
+
+def _unit_model():
+    return UnitTree.tree_model
+
+
+def unit_ids_in_scope(account: Account) -> Select:
+    Unit = _unit_model()
     path = scope_path(account)
     if path is None:
         return select(Unit.id)
@@ -60,8 +77,7 @@ def unit_ids_in_scope(account: Account) -> Select:
 
 
 def scope_filter(model, account: Account) -> ColumnElement[bool]:
-    from app.org.models import Unit
-
+    Unit = _unit_model()
     path = scope_path(account)
     if path is None:
         return true()

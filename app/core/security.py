@@ -1,4 +1,5 @@
-"""Secret key on first run, security headers on every response, the lockout rule for secrets."""
+"""Secret key on first run, security headers on every response, the lockout rule for secrets,
+and where a `next` parameter may send the browser."""
 from __future__ import annotations
 
 import os
@@ -7,8 +8,16 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Response, url_for
+
+
+def safe_next_url(target: str | None) -> str:
+    """Only same-site relative paths, else the home page: an open redirect would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

@@ -1,30 +1,16 @@
-"""Home page by role, language switch, job status."""
+"""Language switch, job status, and the static files of every AssetBlueprint."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
-from app.core import home as home_panels
 from app.core.assets import AssetBlueprint, add_static_version
 from app.core.jobs import get_job_or_404
-from app.org.auth_views import _safe_next
+from app.core.security import safe_next_url
 
 bp = AssetBlueprint("core", __name__, template_folder="templates", static_folder="static",
                     static_url_path="/static/core")
 bp.app_url_defaults(add_static_version)  # versioned URLs for every AssetBlueprint's files
-
-
-@bp.route("/")
-@login_required
-def home():
-    if current_user.role == "terminal":  # the activity-room TV opens on its own start screen
-        from app.study.sessions.terminal_views import terminal_home
-
-        return terminal_home()
-    if current_user.role == "member" and current_user.person_id is not None:
-        # A member's home is their own learning page: make-ups due, hours, where to resume.
-        return redirect(url_for("me.index"))
-    return render_template("core/home.html", panels=home_panels.panels_for(current_user))
 
 
 @bp.route("/lang/<code>")
@@ -32,7 +18,7 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["locale"] = code
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next_url(request.args.get("next")))
 
 
 @bp.route("/jobs/<int:job_id>")

@@ -1,6 +1,9 @@
 """URL rules of the media area: the trainers' library and uploads, and serving files."""
+from flask_babel import gettext as _
 from app.core.assets import AssetBlueprint
 from app.media import views
+from app.media.presenter import media_url
+from app.media.queries import default_rendition, rendition_for
 
 media_bp = AssetBlueprint("media", __name__, template_folder="templates", static_folder="static",
                           static_url_path="/static/media")
@@ -37,9 +40,6 @@ def format_file_size(size) -> str:
 @media_bp.app_template_global("media_playback")
 def media_playback(media, quality: str | None = None, start: str | None = None) -> dict:
     """What the player template needs: the chosen rendition, the others, the poster, a start time."""
-    from app.media.presenter import media_url
-    from app.media.queries import default_rendition, rendition_for
-
     chosen = rendition_for(media, quality) if quality else None
     chosen = chosen or default_rendition(media)
     try:
@@ -62,15 +62,11 @@ def media_playback(media, quality: str | None = None, start: str | None = None) 
 
 @media_bp.app_template_global("media_status_label")
 def media_status_label(status: str):
-    from flask_babel import gettext as _
-
     return {"queued": _("Waiting to be transcoded"), "processing": _("Transcoding"), "ready": _("Ready"),
             "failed": _("Failed")}.get(status, status)
 
 
 @media_bp.app_template_global("media_kind_label")
 def media_kind_label(kind: str):
-    from flask_babel import gettext as _
-
     return {"video": _("Video"), "audio": _("Audio"), "document": _("Document (PDF)"),
             "image": _("Image")}.get(kind, kind)

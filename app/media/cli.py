@@ -18,7 +18,7 @@ def media_group() -> None:
 
 
 def _unit(code: str | None, course):
-    from app.org.models import Unit
+    from app.org.models import Unit  # deferred: keeps `lms --help` fast
 
     if code is not None:
         unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
@@ -44,10 +44,10 @@ def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: 
 
     The files are copied, never moved; exits with status 1 when any file was refused.
     """
-    from app.catalog.models import Course
-    from app.media import services
-    from app.media.models import Media
-    from app.media.probe import MediaRejected
+    from app.catalog.models import Course  # deferred: keeps `lms --help` fast
+    from app.media import services  # deferred: keeps `lms --help` fast
+    from app.media.models import Media  # deferred: keeps `lms --help` fast
+    from app.media.probe import MediaRejected  # deferred: keeps `lms --help` fast
 
     course = None
     if course_slug:
@@ -87,8 +87,8 @@ def ingest_command(files: tuple[Path, ...], course_slug: str | None, unit_code: 
 @with_appcontext
 def posters_command(media_ids: tuple[int, ...]) -> None:
     """Make the posters of transcoded videos again at display size (after an upgrade)."""
-    from app.media import services
-    from app.media.models import Media
+    from app.media import services  # deferred: keeps `lms --help` fast
+    from app.media.models import Media  # deferred: keeps `lms --help` fast
 
     statement = select(Media).where(Media.kind == "video").order_by(Media.id)
     if media_ids:
@@ -107,7 +107,7 @@ def posters_command(media_ids: tuple[int, ...]) -> None:
 
 def _run_with_retries(task, job_id: int) -> None:
     """Run a job here, retrying as the queue would (the task decides when to give up)."""
-    from app.core.jobs import RetryableJobError
+    from app.core.jobs import RetryableJobError  # deferred: keeps `lms --help` fast
 
     while True:
         try:

@@ -19,6 +19,8 @@ from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped
 from app.extensions import db
 from app.media.models import Media, UploadSession
+from app.catalog.models import Course, Lesson
+from app.catalog.queries import openable_condition
 
 MEDIA_PER_PAGE = 20
 RENDITION_LABELS = ("240p", "360p", "720p", "audio")
@@ -43,8 +45,6 @@ def transcode_job_subject(job) -> str:
 
 def list_lessons_using(account, media: Media) -> list:
     """The lessons (with their courses) that show this file, in courses the account manages."""
-    from app.catalog.models import Course, Lesson
-
     statement = (scoped(Course, account, select(Lesson).join(Course, Lesson.course_id == Course.id))
                  .where(Lesson.media_id == media.id).order_by(Course.id, Lesson.position))
     return list(db.session.scalars(statement))
@@ -52,9 +52,6 @@ def list_lessons_using(account, media: Media) -> list:
 
 def viewable_condition(account):
     """SQL condition on Media: the account may watch or read it."""
-    from app.catalog.models import Course, Lesson
-    from app.catalog.queries import openable_condition
-
     course_allowed = openable_condition(account)
     in_course = exists().where(Lesson.media_id == Media.id, Lesson.course_id == Course.id, course_allowed)
     as_cover = exists().where(Course.cover_media_id == Media.id, course_allowed)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
+import subprocess
 
 from app.core.jobs import (Job, JobError, JobStatus, RetryableJobError, record_child_group, report_progress,
                            start_job)
@@ -38,6 +39,8 @@ from app.media.models import Media, MediaStatus, Rendition
 
 from app.media.probe import Limits, MediaRejected, ProbeResult, Reason, probe, reject
 from app.media.transcode import TranscodeFailed, transcode_and_publish
+from app.media.transcode import POSTER_FILENAME, make_poster, poster_time
+from app.catalog.services import add_lesson
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +142,12 @@ def ingest_file(path: Path | str, *, original_name: str, owner_unit, uploaded_by
         if consume:
             path.unlink(missing_ok=True)
     if probed is not None:
-        from app.media.tasks import transcode_media
+        from app.media.tasks import transcode_media  # the task module imports this one (a cycle to remove)
 
         job = start_job("transcode", transcode_media, account=uploaded_by, unit=owner_unit,
                         payload={"media_id": media.id})
         media.job_id = job.id
     if course is not None:
-        from app.catalog.services import add_lesson
-
         add_lesson(course, type=kind, title=lesson_title_for(original_name), media=media)
     db.session.flush()
     return media
@@ -168,9 +169,6 @@ def store_cover_image(path: Path | str, *, owner_unit, uploaded_by=None) -> Medi
     Re-encoding drops metadata and anything hidden in the file; the original is not kept.
     Raises MediaRejected (nothing stored) for anything that is not a readable image.
     """
-    import subprocess
-    import tempfile
-
     path = Path(path)
     try:
         if owner_unit is None:
@@ -331,8 +329,6 @@ def discard_orphan_scratch() -> list[str]:
 def redo_poster(media: Media) -> bool:
     """Make the poster of a transcoded video again, as transcoding makes it now (display size,
     under the poster budget), from its largest rendition. False when there is nothing to use."""
-    from app.media.transcode import POSTER_FILENAME, make_poster, poster_time
-
     renditions = [r for r in media.renditions if r.label != "audio" and r.width and r.height]
     if media.kind != "video" or media.status != MediaStatus.READY or not renditions:
         return False

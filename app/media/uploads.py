@@ -33,6 +33,9 @@ from app.extensions import db
 from app.media import services
 from app.media.models import Media, UploadSession
 from app.media.probe import MediaRejected
+from app.org.models import Unit
+from app.catalog.models import Course
+from app.core.scope import scoped
 
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -173,9 +176,6 @@ def _complete(session: UploadSession, uploader) -> Media:
         raise UploadError("checksum_mismatch", status=422)
     course = None
     if session.course_id is not None:
-        from app.catalog.models import Course
-        from app.core.scope import scoped
-
         course = db.session.scalar(scoped(Course, uploader).where(Course.id == session.course_id))
     try:
         media = services.ingest_file(path, original_name=session.filename, owner_unit=owner_unit_for(uploader),
@@ -193,7 +193,6 @@ def owner_unit_for(account):
     one: the root of the tree). None before any unit exists: ingest_file then refuses."""
     if account.scope_unit is not None:
         return account.scope_unit
-    from app.org.models import Unit
 
     return db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
 

@@ -21,12 +21,11 @@ from app.media.models import MediaStatus
 from app.media.presenter import media_as_json
 from app.media.probe import MediaRejected
 from app.media.serving import send_stored
+from app.catalog.models import Course
 
 
 def _managed_course(course_id) -> object | None:
     """The course an upload should be appended to, if the caller may edit it (else 404)."""
-    from app.catalog.models import Course
-
     if course_id in (None, ""):
         return None
     try:

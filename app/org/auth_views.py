@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.core.security import safe_next_url
 from app.extensions import limiter, login_manager
 from app.org import services
 from app.org.forms import ActivateForm, LoginForm, PasswordChangeForm, PinForm
+from app.extensions import db
+from app.org.models import Account
 
 
 @login_manager.user_loader
@@ -21,9 +23,6 @@ def load_account(session_id: str):
     issued before; a login older than REMEMBER_COOKIE_DURATION ends too, whatever the cookie
     says about its own expiry.
     """
-    from app.extensions import db
-    from app.org.models import Account
-
     parts = session_id.split(":")
     if len(parts) != 3 or not all(part.isdigit() for part in parts):
         return None
@@ -62,24 +61,17 @@ def _identifier_key() -> str:
     return f"{request.remote_addr}|{request.form.get('identifier', '').strip().lower()}"
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: an open redirect would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("core.home")
-
-
 @limiter.limit(_login_limit, methods=["POST"], key_func=_identifier_key)
 @limiter.limit("60 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.identifier.data, form.password.data)
         if result.account is not None:
             start_session(result.account, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next_url(request.args.get("next")))
         if result.locked_until is not None:
             flash(services.password_locked_message(result.locked_until), "error")
         else:
@@ -113,7 +105,7 @@ def activate():
         else:
             start_session(account)
             flash(_("Your account is ready. Welcome!"), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.index"))
     return render_template("org/activate.html", form=form)
 
 
@@ -129,7 +121,7 @@ def password():
         else:
             _keep_this_session(account)
             flash(_("Your password is changed. You are logged out on every other device."), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.index"))
     return render_template("org/password.html", form=form)
 
 
@@ -141,5 +133,5 @@ def pin():
         services.set_pin(account, form.pin.data)
         _keep_this_session(account)
         flash(_("Your PIN is saved."), "success")
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     return render_template("org/pin.html", form=form)

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.permissions import Role  # noqa: F401  (accounts carry a role; defined in core)
+
 
 class UnitLevel(StrEnum):
     COUNTY = "county"
@@ -112,24 +114,6 @@ class Post(StrEnum):
             "helping_poor": _l("Helping the poor"),
             "mediation": _l("Mediation"),
             "hygiene": _l("Hygiene"),
-        }[self.value]
-
-
-class Role(StrEnum):
-    MEMBER = "member"
-    TRAINER = "trainer"
-    ORGANISER = "organiser"
-    ADMIN = "admin"
-    TERMINAL = "terminal"
-
-    @property
-    def label(self):
-        return {
-            "member": _l("Member"),
-            "trainer": _l("Trainer"),
-            "organiser": _l("Organiser"),
-            "admin": _l("Administrator"),
-            "terminal": _l("Activity-room terminal"),
         }[self.value]
 
 

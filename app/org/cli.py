@@ -21,7 +21,7 @@ def members_group() -> None:
 
 
 def _unit_by_code(code: str | None):
-    from app.org.models import Unit
+    from app.org.models import Unit  # deferred: keeps `lms --help` fast
 
     if code is None:
         return None
@@ -39,8 +39,8 @@ def _unit_by_code(code: str | None):
 @with_appcontext
 def import_command(file: Path, unit_code: str | None, dry_run: bool, as_json: bool) -> None:
     """Import a roster (.xlsx or .csv) as the administrator, upserting by ID number."""
-    from app.org import roster_import
-    from app.org.roster import RosterFileError
+    from app.org import roster_import  # deferred: keeps `lms --help` fast
+    from app.org.roster import RosterFileError  # deferred: keeps `lms --help` fast
 
     unit = _unit_by_code(unit_code)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -73,7 +73,7 @@ def import_command(file: Path, unit_code: str | None, dry_run: bool, as_json: bo
 @with_appcontext
 def slips_command(unit_code: str, out_path: Path) -> None:
     """Issue fresh activation codes to everyone not yet activated and write them as CSV."""
-    from app.org import roster_import
+    from app.org import roster_import  # deferred: keeps `lms --help` fast
 
     unit = _unit_by_code(unit_code)
     slips = roster_import.issue_activation_slips(unit)

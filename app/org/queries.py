@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy import func
+from flask import abort
 
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped, subtree_condition
 from app.extensions import db
@@ -79,8 +81,6 @@ def list_sites_for(account: Account) -> list[Site]:
 
 
 def count_people_by_unit(account: Account) -> dict[int, int]:
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(Person.unit_id, func.count()).where(scope_filter(Person, account)).group_by(Person.unit_id)
     )
@@ -88,8 +88,6 @@ def count_people_by_unit(account: Account) -> dict[int, int]:
 
 
 def count_people_in(account: Account, unit: Unit) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         people_statement(account, PeopleFilter(unit_id=unit.id)).with_only_columns(func.count())
     )
@@ -129,8 +127,6 @@ def get_account_or_404(account: Account, account_id: int) -> Account:
     if account.is_admin:
         found = db.session.get(Account, account_id)
         if found is None:
-            from flask import abort
-
             abort(404)
         return found
     return get_in_scope_or_404(Account, account_id, account)

@@ -22,6 +22,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.org.choices import CHINESE, CadreRole, Education, Gender, PersonCategory, Post
 from app.org.id_number import InvalidIdNumber, parse_id_number
+from app.core.tabular import append_row
+from app.org.id_number import make_id_number
 
 # --- the template's columns ---------------------------------------------------
 
@@ -602,8 +604,6 @@ def build_template(example_branch_code: str = "") -> bytes:
     from openpyxl.styles import Font, PatternFill  # deferred: openpyxl costs ~0.3 s at start-up
     from openpyxl.worksheet.datavalidation import DataValidation  # deferred: openpyxl costs ~0.3 s at start-up
 
-    from app.core.tabular import append_row
-    from app.org.id_number import make_id_number
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, Sequence
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy import func
 
 from app.core import staging
 from app.core.scope import scope_filter, scoped, subtree_condition
@@ -395,8 +396,6 @@ def discard_upload(upload_id: str) -> None:
 
 def count_awaiting_activation(unit: Unit, account: Account | None = None) -> int:
     """People in `unit`'s subtree without an activated login (they would get a slip)."""
-    from sqlalchemy import func
-
     activated = select(Account.person_id).where(Account.person_id.is_not(None), Account.password_hash.is_not(None))
     statement = (
         select(func.count(Person.id))

@@ -87,4 +87,4 @@ def people():
 def person_detail(person_id: int):
     person = queries.get_person_or_404(current_user, person_id)
     return render_template("org/person_detail.html", person=person,
-                           show_full_id=current_user.is_admin)
+                           show_full_id=can(current_user, "see_full_id_number"))

@@ -16,16 +16,16 @@ from app.core.i18n import format_moment
 from app.core.params import id_arg
 from app.core.permissions import can
 from app.extensions import limiter
-from app.org.choices import Role
 from app.org.services import verify_pin
 from app.quiz import queries, services
+from app.quiz.group_mode import group_mode
 from app.quiz.forms import ConfirmForm, StartForm, TerminalStartForm
 from app.quiz.models import Attempt, AttemptStatus
 from app.quiz.presenter import question_view
 
 
 def _is_terminal() -> bool:
-    return current_user.role == Role.TERMINAL
+    return can(current_user, "act_as_terminal")
 
 
 def _no_store(html: str):
@@ -41,8 +41,8 @@ def quiz_page(quiz_id: int):
     person = queries.learner_person(current_user)
     attempts = queries.attempts_of(quiz, person) if person else []
     terminal_form = None
-    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
-    takers = queries.session_takers(group_session, quiz, current_user) if group_session else []
+    group_session = group_mode().open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    takers = group_mode().session_takers(group_session, quiz, current_user) if group_session else []
     if _is_terminal() and group_session is None:
         terminal_form = TerminalStartForm()
         terminal_form.person.choices = [SelectChoice(p.id, p.name) for p in queries.people_for_terminal(current_user)]
@@ -54,8 +54,8 @@ def quiz_page(quiz_id: int):
         question_count=_question_count(quiz), start_form=StartForm(), terminal_form=terminal_form,
         group_session=group_session, takers=takers,
         next_taker=next((taker for taker in takers if not taker.has_taken), None),
-        answers_available=bool(group_session) and queries.session_answers_available(quiz, takers),
-        can_manage=can(current_user, "manage_quizzes"))
+        answers_available=bool(group_session) and group_mode().session_answers_available(quiz, takers),
+        can_manage=can(current_user, "manage_quizzes"), terminal=_is_terminal())
 
 
 def _question_count(quiz) -> int:
@@ -91,7 +91,7 @@ def _terminal_start(quiz):
     """The terminal starts an attempt for a member of its branch, who proves who they are with
     their PIN; while a group session covering the quiz is open, for someone signed in to it.
     The attempt records the person and the terminal."""
-    group_session = queries.open_session_for_quiz(current_user, quiz)
+    group_session = group_mode().open_session_for_quiz(current_user, quiz)
     if group_session is not None:
         return _session_start(quiz, group_session)
     form = TerminalStartForm()
@@ -125,10 +125,10 @@ def _pin_refusal(person, check) -> str:
 def _session_start(quiz, group_session):
     """Group-session mode: the person was identified at roll call, so no PIN. Someone not signed
     in to the session (absent, left early, on leave, a forged id) is not found. The session is
-    linked to the attempt implicitly (see queries.session_takers): the schema has no column."""
+    linked to the attempt implicitly (see app.study.sessions.quiz_mode.session_takers): the schema has no column."""
     if not StartForm().validate_on_submit():
         abort(400)
-    taker = queries.get_session_taker_or_404(group_session, quiz, current_user, id_arg("person", source=request.form))
+    taker = group_mode().get_session_taker_or_404(group_session, quiz, current_user, id_arg("person", source=request.form))
     try:
         attempt = services.start_attempt(quiz, taker.person, account=current_user, terminal=current_user)
     except services.QuizError as error:
@@ -247,7 +247,7 @@ def attempt_result(attempt_id: int):
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     quiz = attempt.quiz
-    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    group_session = group_mode().open_session_for_quiz(current_user, quiz) if _is_terminal() else None
     # In a group session the room sees the TV: between takers only the taker's own score; the
     # answers wait for the secretary (session_answers).
     views = [] if group_session else [question_view(question, reveal=quiz.show_explanations)
@@ -262,13 +262,13 @@ def session_answers(quiz_id: int):
     """The answers for the room, on the TV, once everyone signed in to the group session has
     taken the quiz and the secretary chooses to show them."""
     quiz = queries.get_quiz_for_learner_or_404(current_user, quiz_id)
-    group_session = queries.open_session_for_quiz(current_user, quiz) if _is_terminal() else None
+    group_session = group_mode().open_session_for_quiz(current_user, quiz) if _is_terminal() else None
     if group_session is None:
         abort(404)
-    takers = queries.session_takers(group_session, quiz, current_user)
-    if not queries.session_answers_available(quiz, takers):
+    takers = group_mode().session_takers(group_session, quiz, current_user)
+    if not group_mode().session_answers_available(quiz, takers):
         flash(_("The answers are shown once everyone signed in has taken the quiz."), "error")
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
-    views = [question_view(question, reveal=True) for question in queries.session_answer_questions(takers)]
+    views = [question_view(question, reveal=True) for question in group_mode().session_answer_questions(takers)]
     return _no_store(render_template("quiz/session_answers.html", quiz=quiz, group_session=group_session,
                                      takers=takers, questions=views))

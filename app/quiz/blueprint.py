@@ -1,7 +1,8 @@
 """URL rules of the quiz domain: banks and builder for trainers, attempts for learners."""
 from flask import Blueprint
 
-from app.quiz import attempt_views, views
+from app.quiz import attempt_views, choices, views
+from app.quiz.queries import get_quiz_of_lesson
 
 quiz_bp = Blueprint("quiz", __name__, url_prefix="/quiz", template_folder="templates",
                     static_folder="static", static_url_path="/static")
@@ -46,27 +47,19 @@ quiz_bp.add_url_rule("/attempts/<int:attempt_id>/result", view_func=attempt_view
 @quiz_bp.app_template_global()
 def lesson_quiz(lesson):
     """The quiz of a quiz lesson, for the catalog's lesson page (quiz/_lesson_quiz.html)."""
-    from app.quiz.queries import get_quiz_of_lesson
-
     return get_quiz_of_lesson(lesson.id)
 
 
 @quiz_bp.app_template_global()
 def question_type_label(kind: str) -> str:
-    from app.quiz.choices import question_type_label as label
-
-    return label(kind)
+    return choices.question_type_label(kind)
 
 
 @quiz_bp.app_template_global()
 def location_label(location: str) -> str:
-    from app.quiz.choices import location_label as label
-
-    return label(location)
+    return choices.location_label(location)
 
 
 @quiz_bp.app_template_global()
 def answer_summary(question) -> str:
-    from app.quiz.choices import answer_summary as summary
-
-    return summary(question)
+    return choices.answer_summary(question)

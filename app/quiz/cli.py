@@ -20,7 +20,7 @@ def quiz_group() -> None:
 
 
 def _unit(code: str | None):
-    from app.org.models import Unit
+    from app.org.models import Unit  # deferred: keeps `lms --help` fast
 
     if code is not None:
         unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
@@ -45,7 +45,7 @@ def _unit(code: str | None):
 def import_command(file: Path, bank_name: str, unit_code: str | None, format_name: str | None, dry_run: bool,
                    as_json: bool) -> None:
     """Import a question file (Excel, CSV, GIFT, Moodle XML) into a bank. Exit 1 when refused."""
-    from app.quiz import queries, services
+    from app.quiz import queries, services  # deferred: keeps `lms --help` fast
 
     unit = _unit(unit_code)
     data = file.read_bytes()
@@ -85,7 +85,7 @@ def import_command(file: Path, bank_name: str, unit_code: str | None, format_nam
 @with_appcontext
 def export_command(bank_name: str, unit_code: str | None, format_name: str, output: Path) -> None:
     """Write a bank as GIFT, Moodle XML or the Excel template."""
-    from app.quiz import queries, services
+    from app.quiz import queries, services  # deferred: keeps `lms --help` fast
 
     bank = queries.get_bank_by_name(_unit(unit_code), bank_name.strip())
     if bank is None:

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy import func
 
 from app.catalog import queries as catalog_queries
 from app.catalog.models import Course
-from app.core.model_base import as_utc
 from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scoped, unit_in_scope
 from app.extensions import db
-from app.org.choices import Role
 from app.org.models import Account, Person, Unit
 from app.quiz.counting import counted_attempts
 from app.quiz.grading import FULL
@@ -35,8 +34,6 @@ from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage,
     QuestionVersion, Quiz, QuizSlot,
 )
-from app.study.sessions import queries as session_queries
-from app.study.sessions.models import StudySession
 
 QUESTIONS_PER_PAGE = 50
 
@@ -51,7 +48,6 @@ def list_banks_for(account: Account) -> list[QuestionBank]:
 def question_counts(bank_ids: list[int]) -> dict[int, int]:
     if not bank_ids:
         return {}
-    from sqlalchemy import func
 
     rows = db.session.execute(select(Question.bank_id, func.count()).where(
         Question.bank_id.in_(bank_ids), Question.is_archived.is_(False)).group_by(Question.bank_id))
@@ -170,7 +166,7 @@ def get_attempt_for_taker_or_404(account: Account, attempt_id: int) -> Attempt:
     if attempt is None:
         abort(404)
     own = account.person_id is not None and attempt.person_id == account.person_id
-    on_terminal = account.role == Role.TERMINAL and attempt.terminal_account_id == account.id
+    on_terminal = can(account, "act_as_terminal") and attempt.terminal_account_id == account.id
     if not (own or on_terminal):
         abort(404)
     return attempt
@@ -205,96 +201,6 @@ def get_terminal_person_or_404(terminal: Account, person_id: int) -> Person:
 
 def account_of_person(person: Person) -> Account | None:
     return db.session.scalar(select(Account).where(Account.person_id == person.id))
-
-
-# --- group-session mode on a terminal ---------------------------------------------------------
-#
-# While the terminal's site has an open group session covering the quiz's course, the people
-# signed in at roll call take the quiz in turn with no PIN: the sign-in identifies them. The
-# attempt has no session column (no schema change for this), so the link stays implicit: an
-# attempt belongs to the session when it was started on the session site's terminal while the
-# session was open (terminal_account_id and started_at >= opened_at).
-
-SIGNED_IN_NOW = ("present", "late")  # not left_early, on leave or absent: they are not in the room
-
-
-@dataclass
-class SessionTaker:
-    """Someone signed in to the session, with their latest attempt at the quiz in it."""
-    person: Person
-    attempt: Attempt | None = None
-
-    @property
-    def has_taken(self) -> bool:
-        return self.attempt is not None and self.attempt.is_submitted
-
-    @property
-    def is_taking(self) -> bool:
-        return self.attempt is not None and not self.attempt.is_submitted
-
-
-def _session_covers_course(session: StudySession, course_id: int) -> bool:
-    return session.course_id == course_id or any(lesson.course_id == course_id for lesson in session.lessons)
-
-
-def open_session_for_quiz(terminal: Account, quiz: Quiz) -> StudySession | None:
-    """The open group session at the terminal's site whose course or lessons include the quiz's
-    course (the latest opened, should there be two), or None: then the PIN flow applies."""
-    if terminal.role != Role.TERMINAL or terminal.site_id is None:
-        return None
-    sessions = [session for session in session_queries.list_today_for_site(terminal.site_id)
-                if session.is_open and _session_covers_course(session, quiz.course_id)]
-    if not sessions:
-        return None
-    return max(sessions, key=lambda session: (as_utc(session.opened_at) or as_utc(session.starts_at), session.id))
-
-
-def session_takers(session: StudySession, quiz: Quiz, terminal: Account) -> list[SessionTaker]:
-    """People signed in to the session now (present or late), by name, each with their latest
-    attempt at the quiz started on this terminal since the session opened."""
-    takers = [SessionTaker(line.person) for line in session_queries.roster_for(session)
-              if line.attendance is not None and line.attendance.status in SIGNED_IN_NOW]
-    if not takers:
-        return []
-    opened_at = as_utc(session.opened_at or session.starts_at)
-    by_person = {taker.person.id: taker for taker in takers}
-    attempts = db.session.scalars(select(Attempt).where(
-        Attempt.quiz_id == quiz.id, Attempt.person_id.in_(by_person), Attempt.terminal_account_id == terminal.id)
-        .order_by(Attempt.number))
-    for attempt in attempts:
-        if as_utc(attempt.started_at) >= opened_at:
-            by_person[attempt.person_id].attempt = attempt
-    return takers
-
-
-def get_session_taker_or_404(session: StudySession, quiz: Quiz, terminal: Account, person_id: int | None) -> SessionTaker:
-    """Only someone signed in to the session can be started in session mode."""
-    taker = next((taker for taker in session_takers(session, quiz, terminal) if taker.person.id == person_id), None)
-    if taker is None:
-        abort(404)
-    return taker
-
-
-def session_answers_available(quiz: Quiz, takers: list[SessionTaker]) -> bool:
-    """On the TV the answers are discussed after the last taker, when the secretary chooses to
-    show them: between takers each sees only their own score. Only for quizzes that show
-    answers at all (the trainer's setting)."""
-    return bool(quiz.show_explanations and takers and all(taker.has_taken for taker in takers))
-
-
-def session_answer_questions(takers: list[SessionTaker]) -> list[AttemptQuestion]:
-    """One question of each kind the takers answered (draws may differ per taker), in the order
-    first met: what the room goes through together."""
-    seen: set[int] = set()
-    questions: list[AttemptQuestion] = []
-    for taker in takers:
-        if taker.attempt is None or not taker.attempt.is_submitted:
-            continue
-        for question in taker.attempt.questions:
-            if question.version_id not in seen:
-                seen.add(question.version_id)
-                questions.append(question)
-    return questions
 
 
 # --- results and item analysis ----------------------------------------------------------------

@@ -18,6 +18,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+import tempfile
+from pathlib import Path
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
@@ -244,9 +246,6 @@ IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
 
 def _store_images(bank: QuestionBank, images: list[ParsedImage], html: str) -> str:
     """Put each image in media storage and point the HTML at it (by image id)."""
-    import tempfile
-    from pathlib import Path
-
     storage = storage_from_config(current_app.config)
     for image in images:
         extension = IMAGE_EXTENSIONS.get(image.mime)

@@ -24,13 +24,13 @@ class _CountyWide:
 
     @property
     def role_enum(self):
-        from app.org.choices import Role
+        from app.org.choices import Role  # deferred: keeps `lms --help` fast
 
         return Role.ADMIN
 
 
 def _unit_by_code(code: str):
-    from app.org.models import Unit
+    from app.org.models import Unit  # deferred: keeps `lms --help` fast
 
     unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
     if unit is None:
@@ -54,7 +54,7 @@ def _echo_problem(problem, label: str = "BROKEN") -> None:
 def verify_command(unit_code: str | None) -> None:
     """Check every person's keyed hash chain and the signed checkpoint of their heads; name the
     first changed entry per person and every file shorter than the checkpoint (exit 1 if any)."""
-    from app.records.integrity import checkpoint_path, verify_chains
+    from app.records.integrity import checkpoint_path, verify_chains  # deferred: keeps `lms --help` fast
 
     unit = _unit_by_code(unit_code) if unit_code else None
     report = verify_chains(unit.path if unit else None)
@@ -78,7 +78,7 @@ def verify_command(unit_code: str | None) -> None:
 @with_appcontext
 def checkpoint_command() -> None:
     """Write the signed checkpoint of every person's head now (the job does it every hour)."""
-    from app.records.integrity import CheckpointError, checkpoint_path, write_checkpoint
+    from app.records.integrity import CheckpointError, checkpoint_path, write_checkpoint  # deferred: keeps `lms --help` fast
 
     try:
         checkpoint = write_checkpoint()
@@ -100,7 +100,7 @@ def rechain_command() -> None:
     """Once after upgrading to the keyed chain (migration 0014): re-chain the entries still
     carrying the unkeyed hash with the key, then write a checkpoint. Files the unkeyed chain
     does not verify are left as they are and named (exit 1)."""
-    from app.records.integrity import (RECHAIN_CHUNK, CheckpointError, chain_key, read_checkpoint,
+    from app.records.integrity import (RECHAIN_CHUNK, CheckpointError, chain_key, read_checkpoint,  # deferred: keeps `lms --help` fast
                                        rechain_candidates, rechain_people, write_checkpoint)
 
     key = chain_key()
@@ -134,7 +134,7 @@ def rechain_command() -> None:
 @with_appcontext
 def export_command(unit_code: str, year: int, fmt: str, out: Path) -> None:
     """Write the unit's development files for the year (XLSX: summary + entries; CSV: entries)."""
-    from app.records import exports, services
+    from app.records import exports, services  # deferred: keeps `lms --help` fast
 
     unit = _unit_by_code(unit_code)
     services.settle_self_study()

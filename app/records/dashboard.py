@@ -19,6 +19,9 @@ from app.org.models import Account, Person, PersonCadreRole, Unit
 from app.records import plans
 from app.records.models import DevelopmentEntry, EntryKind
 from app.records.queries import ATTENDED_STATUSES, people_in_unit
+from app.core.localtime import local_zone
+from app.study.sessions.queries import open_make_up_counts
+from app.core.scope import scoped
 
 ZERO = Decimal("0")
 
@@ -134,9 +137,6 @@ def standing_of(hours: Decimal, target: Decimal, share: Decimal, *, open_makeups
 
 def person_rows(account: Account, unit: Unit, year: int, *, category: str | None = None,
                 cadre_role: str | None = None, today: date | None = None) -> list[PersonRow]:
-    from app.core.localtime import local_zone
-    from app.study.sessions.queries import open_make_up_counts
-
     today = today or datetime.now(local_zone()).date()
     people = people_in_unit(account, unit)
     if category:
@@ -206,7 +206,6 @@ def person_rows(account: Account, unit: Unit, year: int, *, category: str | None
 def build_report(account: Account, unit: Unit, year: int, **filters) -> Report:
     """Totals for the unit, a row per child unit, and (for a branch) a row per person."""
     rows = person_rows(account, unit, year, **filters)
-    from app.core.scope import scoped
 
     children = list(db.session.scalars(scoped(Unit, account).where(Unit.parent_id == unit.id)
                                        .order_by(Unit.code, Unit.id)))

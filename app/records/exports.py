@@ -29,6 +29,7 @@ from app.records.dashboard import person_rows
 from app.records.models import AppraisalGrade, DevelopmentEntry, EntryKind
 from app.records.presenter import source_label, status_label
 from app.records.queries import people_in_unit
+from app.core.localtime import local_zone
 
 BATCH = 5000
 
@@ -52,8 +53,6 @@ def entry_rows(account: Account, unit: Unit, year: int) -> Iterator[list]:
     township's year is ~350,000 rows, so the per-row work is kept to lookups. The statements
     and labels are made now; the returned iterator touches neither the account nor the unit.
     """
-    from app.core.localtime import local_zone
-
     people = people_in_unit(account, unit).with_only_columns(Person.id)
     entry = DevelopmentEntry
     # The moment comes as text on SQLite: parsing it here (C) is much faster than the dialect's

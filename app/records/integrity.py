@@ -32,6 +32,9 @@ from app.org.models import Person, Unit
 from app.records.hashing import (ENTRY_FIELDS, checkpoint_digest, checkpoint_signature, entry_hash, entry_hash_of,
                                  key_id, legacy_entry_hash, legacy_entry_hash_of, normalise)
 from app.records.models import DevelopmentEntry
+from app.records.outbox import enqueue_checkpoint
+from app.records.outbox import refresh_pending_statements
+from app.study.credit import lock_people
 
 KEY_FILE = "records_key"
 CHECKPOINT_FORMAT = "lms-records-checkpoint/1"
@@ -140,8 +143,6 @@ def write_checkpoint(*, rechained: frozenset[int] = frozenset()) -> Checkpoint:
     A checkpoint file that fails its signature is refused (CheckpointError); the caller commits
     the outbox row.
     """
-    from app.records.outbox import enqueue_checkpoint
-
     key = chain_key()
     previous = read_checkpoint(key)
     anchors = {person_id: head for person_id, head in (previous.heads if previous else {}).items()
@@ -402,9 +403,6 @@ def rechain_people(person_ids: list[int], key: bytes, checkpoint: Checkpoint | N
     the rows could not recompute the checkpoint, so a file edited after the first checkpoint
     following the upgrade is refused and stays broken for `verify`. The caller commits.
     """
-    from app.records.outbox import refresh_pending_statements
-    from app.study.credit import lock_people
-
     report = RechainReport()
     if not person_ids:
         return report

@@ -5,18 +5,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from flask import abort
 
 from app.core.scope import scoped, subtree_condition
 from app.extensions import db
 from app.org import queries as org_queries
 from app.org.models import Account, Person, Unit
 from app.records.models import DevelopmentEntry, EntryKind
+from app.core.permissions import can
 
 
 def get_entry_or_404(account: Account, entry_id: int) -> DevelopmentEntry:
     """An entry is found only when its person is in scope."""
-    from flask import abort
-
     entry = db.session.get(DevelopmentEntry, entry_id)
     if entry is None:
         abort(404)
@@ -76,8 +76,6 @@ def entries_page_for(account: Account, since: int, limit: int = 200) -> EntryPag
 
     A member's token (an account bound to a person) sees only that person's entries.
     """
-    from app.core.permissions import can
-
     statement = select(DevelopmentEntry).where(DevelopmentEntry.id > since)
     if can(account, "view_records"):
         statement = statement.where(DevelopmentEntry.person_id.in_(scoped(Person, account, select(Person.id))))

@@ -16,6 +16,13 @@ from app.org.models import Account, Person
 from app.records.hashing import entry_hash
 from app.records.integrity import chain_key
 from app.records.models import AppraisalGrade, DevelopmentEntry, DevelopmentStage, EntryKind
+from app.study.credit import lock_people
+from app.records.outbox import enqueue_statement
+from app.catalog.models import Course
+from app.study.progress.models import CreditGrant
+from app.study.sessions.models import MakeUp, MakeUpStatus
+from app.study.sessions.models import Attendance, StudySession
+from app.quiz.models import Attempt
 
 HOURS_QUANTUM = Decimal("0.001")
 
@@ -32,8 +39,6 @@ def _last_entry(person_id: int) -> DevelopmentEntry | None:
 def append_entry(person: Person, kind: EntryKind, *, occurred_at: datetime | None = None, year: int | None = None,
                  hours: Decimal | None = None, **fields) -> DevelopmentEntry:
     """Append one entry to the person's file and link it into the person's keyed hash chain."""
-    from app.study.credit import lock_people
-
     lock_people([person.id])
     occurred_at = as_utc(occurred_at or utcnow()).astimezone(timezone.utc)
     last = _last_entry(person.id)
@@ -48,7 +53,6 @@ def append_entry(person: Person, kind: EntryKind, *, occurred_at: datetime | Non
     db.session.flush()  # the id the database gives is part of the hash
     entry.hash = entry_hash(entry, chain_key())
     db.session.flush()
-    from app.records.outbox import enqueue_statement
 
     enqueue_statement(entry)
     return entry
@@ -62,8 +66,6 @@ def _person(person_id: int) -> Person:
 
 def on_course_completed(sender, person_id: int, course_id: int, course_version: int, source: str,
                         at: datetime, **payload) -> None:
-    from app.catalog.models import Course
-
     course = db.session.get(Course, course_id)
     append_entry(_person(person_id), EntryKind.COURSE_COMPLETED, occurred_at=at, source=source,
                  course_id=course_id, title=course.title if course else "")
@@ -72,8 +74,6 @@ def on_course_completed(sender, person_id: int, course_id: int, course_version: 
 def on_credit_granted(sender, person_id: int, grant_id: int, hours, source: str, at: datetime, **payload) -> None:
     """A course, session or make-up grant appends its hours (self-study grants are settled in
     bulk: settle_self_study)."""
-    from app.study.progress.models import CreditGrant
-
     grant = db.session.get(CreditGrant, grant_id)
     _append_credit(grant, _recorded_hours([grant_id]).get(grant_id, Decimal("0")), at)
 
@@ -111,9 +111,6 @@ def settle_self_study(person_ids: list[int] | None = None) -> int:
     minute behind its self-study grants. Under the people's row locks, like every append;
     returns the number of entries appended. The caller commits.
     """
-    from app.study.credit import lock_people
-    from app.study.progress.models import CreditGrant
-
     waiting = select(CreditGrant.person_id).where(CreditGrant.ledger_pending.is_(True)).distinct()
     if person_ids is not None:
         waiting = waiting.where(CreditGrant.person_id.in_(person_ids))
@@ -138,8 +135,6 @@ def settle_self_study(person_ids: list[int] | None = None) -> int:
 
 def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | None = None, **payload) -> None:
     """Make-ups cleared by this lesson (the sessions receiver runs first) are appended once."""
-    from app.study.sessions.models import MakeUp, MakeUpStatus
-
     recorded = select(DevelopmentEntry.id).where(
         DevelopmentEntry.person_id == person_id, DevelopmentEntry.kind == EntryKind.MAKEUP_DONE.value,
         DevelopmentEntry.session_id == MakeUp.session_id)
@@ -154,8 +149,6 @@ def on_lesson_completed(sender, person_id: int, lesson_id: int, at: datetime | N
 
 def on_session_closed(sender, session_id: int, at: datetime | None = None, **payload) -> None:
     """One attendance entry per expected attendee, with the final status."""
-    from app.study.sessions.models import Attendance, StudySession
-
     session = db.session.get(StudySession, session_id)
     rows = db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)
                               .order_by(Attendance.person_id))
@@ -168,8 +161,6 @@ def on_session_closed(sender, session_id: int, at: datetime | None = None, **pay
 
 
 def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None = None, **payload) -> None:
-    from app.quiz.models import Attempt
-
     attempt = db.session.get(Attempt, attempt_id)
     exists = db.session.scalar(select(DevelopmentEntry.id).where(DevelopmentEntry.attempt_id == attempt_id,
                                                                  DevelopmentEntry.kind == EntryKind.QUIZ_PASSED.value))

@@ -227,9 +227,8 @@ def correction_new(entry_id: int):
 
 
 def sees_feed(account) -> bool:
-    """The feed is county-wide: administrators and county-level organisers see its state."""
-    return account.is_admin or (can(account, "view_records") and account.scope_unit is not None
-                                and account.scope_unit.parent_id is None)
+    """The feed is county-wide: its state is for those whose scope is the whole tree."""
+    return can(account, "see_feed") and (account.scope_unit is None or account.scope_unit.parent_id is None)
 
 
 @login_required

@@ -23,6 +23,8 @@ from app.extensions import db
 from app.org.models import Person
 from app.study import signals
 from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
+from app.quiz.models import Attempt
+from app.quiz.services import best_result_passed
 
 if TYPE_CHECKING:
     from app.study.sessions.models import Attendance, StudySession
@@ -70,14 +72,7 @@ def complete_lesson(person_id: int, lesson: Lesson, *, source: CreditSource, at:
 
 
 def quiz_passed(person_id: int, course: Course) -> bool:
-    """True when the course has no quiz or the person's best result passed it.
-
-    Without the quiz area's best_result_passed, a course with a quiz lesson counts as not passed.
-    """
-    try:
-        from app.quiz.services import best_result_passed
-    except ImportError:
-        return not any(lesson.type == LessonType.QUIZ for lesson in course.lessons)
+    """True when the course has no quiz or the person's best result passed it."""
     result = best_result_passed(person_id, course.id)
     return result is None or bool(result)
 
@@ -133,8 +128,6 @@ def check_course_completion(person_id: int, course: Course, *, source: CreditSou
 
 def on_quiz_passed(sender, attempt_id: int, person_id: int, at: datetime | None = None, **payload) -> None:
     """Receiver of app.quiz.signals.quiz_passed: a passed quiz may complete its course."""
-    from app.quiz.models import Attempt
-
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         return

@@ -4,12 +4,12 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.model_base import TimestampMixin
-from app.core.scope import UnitScoped
+from app.core.scope import UnitScoped, UnitTree
 from app.extensions import db
 from app.org.choices import UnitLevel
 
 
-class Unit(TimestampMixin, db.Model):
+class Unit(UnitTree, TimestampMixin, db.Model):
     """A node of the county > township > village-branch tree.
 
     `path` is a materialised path of ids ("/1/4/17/") so that a whole subtree is

@@ -33,17 +33,16 @@ from app.catalog.models import Course, Lesson
 from app.catalog.queries import visible_condition
 from app.core.localtime import local_day, local_year
 from app.core.model_base import as_utc, utcnow
+from app.core.permissions import can, role_can
 from app.core.scope import scoped
 from app.extensions import db
-from app.org.choices import Role
 from app.org.models import Account, Person
 from app.study import credit as completion
 from app.study import rules
 from app.study.progress import intervals
 from app.study.progress.models import CreditGrant, CreditSource, LessonProgress, ProgressEvent, StudyClock, StudyDay
+from app.study.sessions.queries import attendees_present, reporting_refusal
 
-# Roles whose tokens may report for other people inside their scope.
-REPORTING_FOR_OTHERS = frozenset({Role.TERMINAL, Role.ORGANISER, Role.ADMIN})
 CLOCK_SKEW = timedelta(minutes=5)
 # A player at most this close to the end has finished: resume from the start next time.
 FINISHED_MARGIN = 2.0
@@ -167,7 +166,7 @@ def resolve_person_for(account: Account, person_id: int | None) -> int:
         if account.person_id is None:
             raise ProgressRefused(422, "no_person")
         return account.person_id
-    if account.role_enum not in REPORTING_FOR_OTHERS:
+    if not can(account, "report_for_others"):
         raise ProgressRefused(403, "forbidden")
     if db.session.scalar(scoped(Person, account, select(Person.id)).where(Person.id == person_id)) is None:
         raise ProgressRefused(404, "person_not_found")
@@ -188,7 +187,7 @@ def prepare_batch(account: Account, events: list[dict], now: datetime | None = N
     unique: dict[str, dict] = {}
     for event in events:
         unique.setdefault(event["id"], event)
-    reports_for_others = account.role_enum in REPORTING_FOR_OTHERS
+    reports_for_others = can(account, "report_for_others")
     lessons = _lessons_for(account, {event["lesson_id"] for event in unique.values()})
     persons: dict[int | None, int | None] = {}
     prepared = []
@@ -231,7 +230,6 @@ def _check_sessions(account: Account, events, lessons: dict[int, LessonInfo]) ->
             people[event["session_id"]].add(event["person_id"])
     if not people:
         return
-    from app.study.sessions.queries import reporting_refusal
 
     for session_id, person_ids in people.items():
         refusal, course_id = reporting_refusal(account, session_id, person_ids)
@@ -308,7 +306,7 @@ def _stored_batches(rows) -> list[PreparedBatch]:
         events = [{"id": row.id, "lesson_id": row.lesson_id, "person_id": row.person_id,
                    "named_person": row.person_id, "session_id": row.session_id, "start": row.start, "end": row.end,
                    "at": as_utc(row.at), "scrolled_to_end": bool(row.scrolled_to_end)} for row in group]
-        batches.append(PreparedBatch(account_id, role is not None and Role(role) in REPORTING_FOR_OTHERS, events,
+        batches.append(PreparedBatch(account_id, role is not None and role_can(role, "report_for_others"), events,
                                      lessons, 0, received_at))
     return batches
 
@@ -407,8 +405,6 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
             continue
         # A terminal playing in a group session: everyone signed in during the stretch, late
         # arrivals from their arrival time on.
-        from app.study.sessions.queries import attendees_present
-
         window_start = at - timedelta(seconds=end - start)
         for attendee_id, arrived_at in attendees_present(session_id, window_start, at):
             late_by = (as_utc(arrived_at) - window_start).total_seconds()

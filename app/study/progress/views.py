@@ -9,12 +9,16 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
+from dataclasses import replace
 
 from app.core.assets import AssetBlueprint
 from app.core.errors import error_body
 from app.study.progress import queries as progress_queries
 from app.study.progress import services as progress_service
+from app.study.progress.schemas import ProgressBatchSchema
 from app.core.params import id_arg, year_arg
+from app.records.plans import target_hours
+from app.study.sessions import queries as session_queries
 
 me_bp = AssetBlueprint("me", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static/study")
@@ -22,9 +26,6 @@ me_bp = AssetBlueprint("me", __name__, template_folder="templates", static_folde
 
 def _hours_of(account, year: int | None = None):
     """The hours summary with the yearly target the dashboard shows (app.records.plans.target_hours)."""
-    from dataclasses import replace
-
-    from app.records.plans import target_hours
 
     summary = progress_queries.hours_summary(account, year)
     if account.person is None:
@@ -33,12 +34,8 @@ def _hours_of(account, year: int | None = None):
 
 
 def _sessions_of(person_id: int | None) -> dict:
-    """Upcoming sessions, open make-ups and those done this past week, when the sessions area is installed."""
+    """Upcoming sessions, open make-ups and those done this past week."""
     if person_id is None:
-        return {"upcoming": [], "make_ups": [], "made_up": []}
-    try:
-        from app.study.sessions import queries as session_queries
-    except ImportError:
         return {"upcoming": [], "make_ups": [], "made_up": []}
     return {"upcoming": session_queries.list_upcoming_for_person(person_id),
             "make_ups": session_queries.list_make_ups_for_person(person_id, include_done=False),
@@ -78,8 +75,6 @@ def _json_error(status: int, code: str, message: str, details=None):
 @login_required
 def progress_post():
     """Pages report progress here with their session cookie and the X-CSRFToken header."""
-    from app.api.progress import ProgressBatchSchema
-
     try:
         batch = ProgressBatchSchema().load(request.get_json(silent=True) or {})
     except ValidationError as error:

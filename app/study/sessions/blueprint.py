@@ -1,12 +1,19 @@
 """URL rules of group sessions and terminal mode (blueprint "sessions")."""
+from flask_babel import format_datetime
+from flask_babel import format_date
 
 from app.core.assets import AssetBlueprint
 from app.core.model_base import as_utc
-from app.study.sessions import terminal_views
+from app.quiz.group_mode import EXTENSION_KEY as QUIZ_GROUP_MODE
+from app.study.sessions import quiz_mode, terminal_views
 from app.study.sessions import views as session_views
+from app.study.sessions.queries import overview_for_organiser
 
 sessions_bp = AssetBlueprint("sessions", __name__, template_folder="templates", static_folder="static",
                         static_url_path="/static/study-sessions")
+
+# Quiz pages on a terminal run in group-session mode while a session covering the quiz is open.
+sessions_bp.record_once(lambda state: state.app.extensions.setdefault(QUIZ_GROUP_MODE, quiz_mode))
 
 _rule = sessions_bp.add_url_rule
 _rule("/sessions", view_func=session_views.session_list)
@@ -48,22 +55,16 @@ _rule("/terminal/sessions/<int:session_id>/close", view_func=terminal_views.term
 @sessions_bp.app_template_filter("session_time")
 def session_time(value, pattern: str = "yyyy-MM-dd HH:mm") -> str:
     """A stored UTC time shown in the local zone (Asia/Shanghai by default)."""
-    from flask_babel import format_datetime
-
     return format_datetime(as_utc(value), pattern) if value is not None else ""
 
 
 
 @sessions_bp.app_template_filter("session_date")
 def session_date(value) -> str:
-    from flask_babel import format_date
-
     return format_date(value) if value is not None else ""
 
 
 @sessions_bp.app_template_global("organiser_overview")
 def organiser_overview(account):
-    """For the home page (core/home.html includes study/_home_organiser.html): core knows no domain."""
-    from app.study.sessions.queries import overview_for_organiser
-
+    """For the home page (home/index.html includes study/_home_organiser.html): core knows no domain."""
     return overview_for_organiser(account)

@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.choices import CourseStatus
-from app.catalog.models import Course, CoursePublication, Lesson
+from app.catalog.models import Course, Lesson
+from app.catalog.queries import published_in_scope_condition, published_to_condition
 from app.core.localtime import local_day_bounds
 from app.core.model_base import as_utc, utcnow
-from app.core.scope import scope_filter, scoped, unit_ids_in_scope
+from app.core.permissions import can
+from app.core.scope import scope_filter, scoped
 from app.extensions import db
-from app.org.choices import Role
 from app.org.models import Account, Person, Unit
 from app.study.sessions.models import (
     ATTENDED,
@@ -34,17 +34,9 @@ SESSIONS_PER_PAGE = 30
 RECENTLY_MADE_UP = timedelta(days=7)
 
 
-def can_manage_sessions(account) -> bool:
-    return account.is_authenticated and account.role in (Role.ORGANISER, Role.ADMIN)
-
-
-def can_run_roll_call(account) -> bool:
-    return account.is_authenticated and account.role in (Role.ORGANISER, Role.ADMIN, Role.TERMINAL)
-
-
 def _visible_statement(account: Account):
     """Terminals: their own site only. Organisers and admins: sessions of branches in scope."""
-    if account.role == Role.TERMINAL:
+    if can(account, "act_as_terminal"):
         return select(StudySession).where(StudySession.site_id == account.site_id)
     return scoped(StudySession, account)
 
@@ -73,26 +65,16 @@ def list_today_for_site(site_id: int, now: datetime | None = None) -> list[Study
         .order_by(StudySession.starts_at, StudySession.id)))
 
 
-def _ancestor_ids(unit: Unit) -> list[int]:
-    return [int(part) for part in unit.path.strip("/").split("/") if part]
-
-
 def list_courses_for_unit(unit: Unit, limit: int = 50) -> list[Course]:
     """Published courses assigned to the branch (published to it or to a unit above it)."""
-    published_here = exists().where(CoursePublication.course_id == Course.id,
-                                    CoursePublication.unit_id.in_(_ancestor_ids(unit)))
     return list(db.session.scalars(
-        select(Course).where(Course.status == CourseStatus.PUBLISHED, published_here)
+        select(Course).where(published_to_condition(unit))
         .order_by(Course.published_at.desc(), Course.id.desc()).limit(limit)))
 
 
 def list_schedulable_courses_for(account: Account) -> list[Course]:
     """Published courses some branch in the account's scope can see (checked per site on save)."""
-    statement = select(Course).where(Course.status == CourseStatus.PUBLISHED)
-    if account.scope_unit is not None:
-        targets = unit_ids_in_scope(account).union(select(Unit.id).where(Unit.id.in_(_ancestor_ids(account.scope_unit))))
-        statement = statement.where(exists().where(CoursePublication.course_id == Course.id,
-                                                   CoursePublication.unit_id.in_(targets)))
+    statement = select(Course).where(published_in_scope_condition(account))
     return list(db.session.scalars(statement.order_by(Course.title, Course.id)))
 
 
@@ -298,7 +280,7 @@ def attendees_present(session_id: int, start: datetime, end: datetime) -> list[t
 
 def session_for_site_open(session_id: int, account) -> bool:
     """True when `account` is the terminal of the session's site and the session is open."""
-    if account is None or not getattr(account, "is_authenticated", False) or account.role != Role.TERMINAL:
+    if not can(account, "act_as_terminal"):
         return False
     session = db.session.get(StudySession, session_id)
     return session is not None and session.is_open and session.site_id == account.site_id
@@ -319,14 +301,13 @@ def reporting_refusal(account, session_id: int, person_ids: set[int | None]) -> 
     session = db.session.get(StudySession, session_id) if isinstance(session_id, int) else None
     if session is None:
         return "session_not_found", None
-    role = account.role
-    if role == Role.TERMINAL:
+    if can(account, "act_as_terminal"):
         if session.site_id != account.site_id:
             return "session_not_found", None
         return (None if session.is_open else "session_not_open"), session.course_id
     if None in person_ids:
         return "session_not_found", None
-    if role == Role.MEMBER:
+    if can(account, "learn"):
         if person_ids != {account.person_id}:
             return "session_not_found", None
         expected = select(ExpectedAttendee.person_id).where(ExpectedAttendee.session_id == session.id,

@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.catalog.choices import CourseStatus
-from app.catalog.models import Course, CoursePublication, Lesson
+from app.catalog.models import Course, Lesson
+from app.catalog.queries import published_to_condition
 from app.core.localtime import local_day
 from app.core.i18n import format_moment
 from app.core.model_base import as_utc, utcnow
@@ -42,6 +42,7 @@ from app.study.sessions.models import (
     StudySession,
 )
 from app.study.signals import session_closed
+from app.study.progress.models import LessonCompletion
 
 QR_WINDOW_SECONDS = 30
 
@@ -76,11 +77,8 @@ def makeup_due_days() -> int:
 
 def course_visible_at(course: Course, site: Site) -> bool:
     """Published to the site's branch or one of its ancestors (the learner rule of the catalog)."""
-    if course.status != CourseStatus.PUBLISHED:
-        return False
-    targets = [int(part) for part in site.unit.path.strip("/").split("/") if part]
-    return bool(db.session.scalar(select(CoursePublication.id).where(
-        CoursePublication.course_id == course.id, CoursePublication.unit_id.in_(targets)).limit(1)))
+    return db.session.scalar(select(Course.id).where(Course.id == course.id,
+                                                     published_to_condition(site.unit))) is not None
 
 
 def schedule_session(*, by: Account, site: Site, title: str, starts_at: datetime, planned_end_at: datetime,
@@ -500,8 +498,6 @@ def close_overdue_sessions(now: datetime | None = None) -> list[int]:
 
 def _completed_lesson_ids(person_id: int, lesson_ids: set[int]) -> set[int]:
     """Lessons the person has completed (any content version), from the progress records."""
-    from app.study.progress.models import LessonCompletion
-
     if not lesson_ids:
         return set()
     return set(db.session.scalars(select(LessonCompletion.lesson_id).where(

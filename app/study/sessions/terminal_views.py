@@ -15,8 +15,8 @@ from flask_login import current_user, login_required
 from app.catalog.markdown import render_markdown
 from app.core.model_base import utcnow
 from app.core.params import id_arg
+from app.core.permissions import can
 from app.extensions import limiter
-from app.org.choices import Role
 from app.study.sessions import queries
 from app.study.sessions import services as services
 from app.study.sessions.forms import ActionForm, PinSignInForm
@@ -26,7 +26,7 @@ AD_HOC_SESSION_MINUTES = 90
 
 
 def _require_roll_call():
-    if not queries.can_run_roll_call(current_user):
+    if not can(current_user, "run_roll_call"):
         abort(403)
 
 
@@ -41,7 +41,7 @@ def _back(session):
 
 @login_required
 def terminal_home():
-    if current_user.role != Role.TERMINAL or current_user.site is None:
+    if not can(current_user, "act_as_terminal") or current_user.site is None:
         abort(403)
     site = current_user.site
     return render_template("study/terminal_home.html", site=site, today=queries.list_today_for_site(site.id),
@@ -51,7 +51,7 @@ def terminal_home():
 @login_required
 def terminal_start_course(course_id: int):
     """"Start session" on the TV without a schedule: the branch roster, starting now."""
-    if current_user.role != Role.TERMINAL or current_user.site is None:
+    if not can(current_user, "act_as_terminal") or current_user.site is None:
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)

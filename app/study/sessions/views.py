@@ -9,16 +9,16 @@ from flask_login import current_user, login_required
 
 from app.core.localtime import local_zone
 from app.core.params import id_arg, page_arg
+from app.core.permissions import can
 from app.extensions import db
 from app.org import queries as org_queries
-from app.org.choices import Role
 from app.study.sessions import queries, services
 from app.study.sessions.forms import ActionForm, LeaveForm, LeaveForMemberForm, SessionForm
 from app.study.sessions.models import AttendanceStatus
 
 
 def _require_manager():
-    if not queries.can_manage_sessions(current_user):
+    if not can(current_user, "manage_sessions"):
         abort(403)
 
 
@@ -34,9 +34,9 @@ def _person_id_or_403() -> int:
 
 @login_required
 def session_list():
-    if current_user.role == Role.TERMINAL:
+    if can(current_user, "act_as_terminal"):
         return redirect(url_for("sessions.terminal_home"))
-    if not queries.can_manage_sessions(current_user):
+    if not can(current_user, "manage_sessions"):
         return redirect(url_for("sessions.my_sessions"))
     page = page_arg()
     return render_template("study/session_list.html", page=queries.list_sessions_for(current_user, page=page))

@@ -7,7 +7,7 @@ import math
 import pytest
 from marshmallow import Schema, ValidationError
 
-from app.api.progress import ProgressBatchSchema, plain_events
+from app.study.progress.schemas import ProgressBatchSchema, plain_events
 
 SCHEMA = ProgressBatchSchema()
 

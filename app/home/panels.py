@@ -1,11 +1,11 @@
-"""What the home page shows each role: small read-only summaries."""
+"""What the home page shows each role: small read-only summaries from the domains' queries."""
 from __future__ import annotations
 
 from app.catalog import queries as catalog_queries
 from app.core.jobs import Job, JobStatus, jobs_visible_to
+from app.core.permissions import can
 from app.extensions import db
 from app.org import queries
-from app.org.choices import Role
 
 
 def recent_jobs_for(account, limit: int = 5) -> list[Job]:
@@ -14,22 +14,21 @@ def recent_jobs_for(account, limit: int = 5) -> list[Job]:
 
 
 def panels_for(account) -> dict:
-    role = account.role_enum
-    panels: dict = {"role": role}
-    if role in (Role.ORGANISER, Role.ADMIN, Role.TRAINER):
+    panels: dict = {"role": account.role_enum}
+    if can(account, "view_people"):
         tree = queries.unit_tree_for(account)
         panels["units"] = tree
         panels["people_total"] = sum(node["people"] for node in tree)
         panels["jobs"] = recent_jobs_for(account)
         panels["jobs_running"] = [j for j in panels["jobs"] if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
-    if role in (Role.ORGANISER, Role.ADMIN, Role.TRAINER):
+    if can(account, "manage_courses"):
         panels["my_courses"] = catalog_queries.count_managed_courses_by_status(account)
         panels["recent_courses"] = catalog_queries.list_managed_courses_for(account, per_page=5).items
     else:
         panels["available_courses"] = catalog_queries.count_courses_for(account)
-    if role == Role.MEMBER:
+    if can(account, "learn"):
         panels["person"] = account.person
         panels["has_pin"] = account.pin_hash is not None
-    if role == Role.TERMINAL:
+    if can(account, "act_as_terminal"):
         panels["site"] = account.site
     return panels

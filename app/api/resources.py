@@ -1,0 +1,13 @@
+"""Every module that adds routes to the API blueprint, in one list.
+
+Each module decorates its views with `blp.route`, so importing it is what adds its routes;
+create_app registers `blp` from here, after all of them are loaded.
+"""
+from __future__ import annotations
+
+from app.api import courses, media, progress, quiz, records, views
+from app.api.blueprint import blp
+
+RESOURCE_MODULES = (views, courses, progress, quiz, media, records)
+
+__all__ = ["blp", "RESOURCE_MODULES"]

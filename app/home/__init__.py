@@ -1,0 +1,1 @@
+"""The home page: one entry point above the domains, showing each role what it came for."""
