@@ -65,12 +65,19 @@ def test_sigkill_mid_transcode_and_mid_import_recovers_after_restart(world, migr
                                                   "file", "lecture.mp4", video, "video/mp4")
         assert status == 302, body
         media_id = int(headers["Location"].rstrip("/").rsplit("/", 1)[1])
+        db.session.rollback()
+        transcode_job_id = db.session.get(Media, media_id).job_id
+        # The import is confirmed once ffmpeg runs: on an idle machine the roster would otherwise
+        # be imported before the transcode has started.
+        deadline = time.monotonic() + 120
+        while not ((transcode := _jobs(transcode_job_id)[0]).child_group and transcode.progress > 0):
+            assert not transcode.is_finished, "the transcode finished before the kill: make it longer"
+            assert time.monotonic() < deadline, "the transcode did not start"
+            time.sleep(0.05)
         status, headers, _ = browser.post_form("/people/import/confirm", {"upload": upload_id,
                                                                           "csrf_token": csrf_of(preview)})
         assert status == 302
         roster_job_id = int(headers["Location"].rsplit("/", 1)[1])
-        db.session.rollback()
-        transcode_job_id = db.session.get(Media, media_id).job_id
 
         # Both running (ffmpeg started and named on its row; the import past its first step): kill.
         deadline = time.monotonic() + 120
