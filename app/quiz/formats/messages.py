@@ -46,6 +46,7 @@ MESSAGES = {
     "unclosed_brace": "答案部分缺少右花括号“}}”",
     "bad_number": "数值“{value}”无效",
     "bad_weight": "分数比例“{value}”无效",
+    "invalid_grade": "得分比例 {values} 不是 Moodle 允许的值（如 100%、50%、33.33333%、25%、20%、10%），整题未导入",
     "empty_answer_block": "答案部分没有可识别的答案",
     "bad_matching": "匹配题的每一项都应写成 =左项 -> 右项",
     # exports

@@ -64,6 +64,38 @@ def clean_fraction(value: float) -> float:
     return 0.0 if fraction == 0 else fraction  # no -0.0
 
 
+# The grades Moodle lets an answer carry (question_bank::fraction_options_full()), as
+# fractions: 100%, 90%, 83.33333%, ... 5%, none, and the same negated. Moodle's importer
+# (qformat_default::importprocess with match_grade_options in "error" mode) refuses a
+# question holding any other grade, for every format; ours does the same.
+MOODLE_GRADES = tuple(sorted(
+    {0.0} | {sign * value for sign in (1, -1) for value in (
+        1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3,
+        0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05,
+    )},
+    reverse=True,
+))
+MOODLE_GRADE_TOLERANCE = 0.00001  # match_grade_options' "slightly fuzzy test"
+
+
+def moodle_grade(fraction: float) -> float | None:
+    """The grade from Moodle's list that ``fraction`` stands for, or None when Moodle would
+    refuse it (e.g. 0.33: Moodle wants 33.33333%)."""
+    for grade in MOODLE_GRADES:
+        if abs(fraction - grade) < MOODLE_GRADE_TOLERANCE:
+            return grade
+    return None
+
+
+def invalid_grades(fractions) -> list[float]:
+    """The fractions Moodle's importer would refuse, in order, each once."""
+    refused: list[float] = []
+    for fraction in fractions:
+        if moodle_grade(fraction) is None and fraction not in refused:
+            refused.append(fraction)
+    return refused
+
+
 @dataclass
 class ParsedOption:
     text: str
