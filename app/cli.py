@@ -8,11 +8,13 @@ import sys
 import click
 from click.utils import make_default_short_help
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 
 # What `lms --help` lists, written down so that listing needs neither the app nor the modules
 # that define the commands (building the app takes seconds; the listing should not).
 # tests/unit/core/test_cli_listing.py checks it against the commands the app really has.
+# Commands that installed packages add through Flask's plugin entry points.
+PLUGIN_COMMANDS = ("limiter", "openapi")
 COMMAND_SUMMARIES = {
     "courses": "Course packages: validate, import, export (see courses/README.md).",
     "db": "Perform database migrations.",
@@ -41,6 +43,23 @@ class LazyAppGroup(FlaskGroup):
     Running a command (or asking for its own --help) still loads the app as FlaskGroup does.
     """
 
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands or name in PLUGIN_COMMANDS or name not in COMMAND_SUMMARIES:
+            return super().get_command(ctx, name)
+        # The app's own commands come from the app without importing every installed plugin
+        # first, as FlaskGroup does (that loads Alembic for `lms serve`, which never migrates).
+        info = ctx.ensure_object(ScriptInfo)
+        try:
+            app = info.load_app()
+        except NoAppException as error:
+            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
+            return None
+        if name == "db":
+            init_migrations_on(app)  # Flask-Migrate adds its `db` group to the app it is attached to
+        if not current_app or current_app._get_current_object() is not app:
+            ctx.with_resource(app.app_context())
+        return app.cli.get_command(ctx, name)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_SUMMARIES)
 
@@ -53,8 +72,17 @@ class LazyAppGroup(FlaskGroup):
 
 def _create_app():
     from app import create_app  # deferred: keeps `lms --help` fast
+    from app.config import load_settings, unused_drivers  # deferred: keeps `lms --help` fast
 
+    for module in unused_drivers(load_settings()):
+        sys.modules.setdefault(module, None)  # import raises ImportError: see unused_drivers
     return create_app()
+
+
+def init_migrations_on(app) -> None:
+    from app import init_migrations  # deferred: keeps `lms --help` fast
+
+    init_migrations(app)
 
 
 @click.group(cls=LazyAppGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
@@ -82,6 +110,7 @@ def init_command(admin_username: str | None, password: str | None, county_name: 
     from app.org.choices import Role  # deferred: keeps `lms --help` fast
     from app.org.models import Account  # deferred: keeps `lms --help` fast
 
+    init_migrations_on(current_app)
     upgrade()
     click.echo(f"Instance folder: {current_app.instance_path}")
     click.echo("Database is at the latest schema.")

@@ -145,6 +145,23 @@ def _read(variable: Variable) -> Any:
         raise ValueError(f"{variable.env}={text!r} is not a valid value: {exc}") from None
 
 
+def unused_drivers(settings: dict) -> tuple[str, ...]:
+    """The database and queue drivers a process on ``settings`` never touches.
+
+    huey's storage module imports every driver it finds installed (redis, psycopg: about 0.3 s
+    and 14 MiB), and the suite installs them all. A command-line process (`lms serve`, `lms
+    worker`, any `lms` command) keeps one configuration for its life, so app.cli marks these
+    absent before building the app; Python then answers their import with ImportError, which
+    huey expects. Tests and embedders that build several apps in one process do not do this.
+    """
+    unused = []
+    if not settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        unused += ["psycopg", "psycopg2"]
+    if not settings["REDIS_URL"] and not settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        unused.append("redis")
+    return tuple(unused)
+
+
 def load_settings(overrides: dict | None = None) -> dict:
     """Return the configuration mapping for create_app.
 

@@ -24,7 +24,7 @@ import openpyxl  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app import create_app  # noqa: E402
+from app import create_app, init_migrations  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.org import roster_import, services  # noqa: E402
 from app.org.choices import UnitLevel  # noqa: E402
@@ -50,8 +50,8 @@ def build_roster(rows: int) -> bytes:
 
 
 def run(label: str, database_url: str, roster: Path, workdir: Path) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(workdir / "instance"),
-                      "SECRET_KEY": "bench", "JOBS_EAGER": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    app = init_migrations(create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(workdir / "instance"),
+                                      "SECRET_KEY": "bench", "JOBS_EAGER": True, "RATELIMIT_STORAGE_URI": "memory://"}))
     with app.app_context():
         from flask_migrate import upgrade
 

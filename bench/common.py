@@ -31,7 +31,7 @@ def bench_app(kind: str):
     """An app on a fresh, migrated database that is removed afterwards."""
     from flask_migrate import upgrade
 
-    from app import create_app
+    from app import create_app, init_migrations
     from app.extensions import db
 
     workdir = tempfile.mkdtemp(prefix="lms-bench-")
@@ -45,8 +45,8 @@ def bench_app(kind: str):
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = server.set(database=name).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": f"{workdir}/instance",
-                      "MEDIA_ROOT": f"{workdir}/media", "SECRET_KEY": "bench", "JOBS_EAGER": True})
+    app = init_migrations(create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": f"{workdir}/instance",
+                                      "MEDIA_ROOT": f"{workdir}/media", "SECRET_KEY": "bench", "JOBS_EAGER": True}))
     try:
         with app.app_context():
             upgrade(revision="heads")

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from flask.testing import FlaskClient
 
-from app import create_app
+from app import create_app, init_migrations
 from app.extensions import db
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -63,7 +63,7 @@ def migrated_database(database_url, tmp_path_factory):
     """Bring the test database to head through the real migrations, once."""
     from flask_migrate import upgrade
 
-    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("migrate")))
+    app = init_migrations(create_app(_test_config(database_url, tmp_path_factory.mktemp("migrate"))))
     with app.app_context():
         upgrade(revision="heads")  # same as "head" on main; lets work in progress carry a second branch
         db.engine.dispose()
@@ -90,7 +90,7 @@ def make_app(migrated_database, tmp_path):
     apps = []
 
     def factory(**extra):
-        app = create_app(_test_config(migrated_database, tmp_path, **extra))
+        app = init_migrations(create_app(_test_config(migrated_database, tmp_path, **extra)))
         app.test_client_class = IsolatedClient
         apps.append(app)
         return app

@@ -26,7 +26,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import create_app, init_migrations
 from app.api.services import create_token
 from app.catalog import services as catalog_services
 from app.core.jobs import Job, JobStatus
@@ -100,7 +100,7 @@ def postgresql_url():
 
 @pytest.fixture
 def setup_app(postgresql_url, folder):
-    app = create_app(_test_config(postgresql_url, folder / "setup"))
+    app = init_migrations(create_app(_test_config(postgresql_url, folder / "setup")))
     with app.app_context():
         upgrade(revision="heads")
         yield app

@@ -19,8 +19,8 @@ HELP_FREE = START_UP_FREE + ("sqlalchemy", "flask_sqlalchemy", "alembic", "huey"
 
 
 def _loaded_modules(code: str, cwd: Path) -> tuple[set[str], str]:
-    """Run `code` in a fresh interpreter; return the top-level packages and app modules it imported."""
-    script = code + "\nimport json, sys\nprint('MODULES ' + json.dumps(sorted(sys.modules)))\n"
+    """Run `code` in a fresh interpreter; return the modules it imported (not those marked absent)."""
+    script = code + "\nimport json, sys\nprint('MODULES ' + json.dumps(sorted(name for name, module in sys.modules.items() if module is not None)))\n"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, timeout=120,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert result.returncode == 0, result.stderr
@@ -53,3 +53,23 @@ def test_app_serves_its_first_page_without_the_heavy_libraries(tmp_path):
         "response = app.test_client().get('/login')\nprint('STATUS', response.status_code)\n", tmp_path)
     assert "STATUS 200" in output
     assert sorted(name for name in START_UP_FREE if name in modules) == []
+    assert "alembic" not in modules  # only what migrates attaches Flask-Migrate (app.init_migrations)
+
+
+def test_the_server_command_loads_neither_alembic_nor_drivers_its_configuration_does_not_use(tmp_path):
+    code = ("import os\nos.environ['LMS_INSTANCE_PATH'] = {path!r}\nos.environ.pop('LMS_DATABASE_URL', None)\n"
+            "os.environ.pop('LMS_REDIS_URL', None)\nfrom app.cli import main\ntry:\n"
+            "    main(['serve', '--help'], prog_name='lms')\nexcept SystemExit as stop:\n"
+            "    assert stop.code == 0, stop.code\n").format(path=str(tmp_path / "instance"))
+    modules, output = _loaded_modules(code, tmp_path)
+    assert "--no-jobs" in output
+    assert "huey" in modules and "app.extensions" in modules  # the app was built for the command
+    assert sorted(name for name in ("alembic", "flask_migrate", "psycopg", "psycopg2", "redis") if name in modules) == []
+
+
+def test_db_commands_still_have_alembic(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "app.cli", "db", "heads"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), LMS_INSTANCE_PATH=str(tmp_path / "instance")))
+    assert result.returncode == 0, result.stderr
+    assert "(head)" in result.stdout
