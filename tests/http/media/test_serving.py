@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.media.models import Media
 from tests.conftest import login
-from tests.factories import create_course, create_lesson
+from tests.factories import create_course
 from tests.http.media.conftest import plain_upload
 
 

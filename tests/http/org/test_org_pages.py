@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
-from app.org.models import Person, Site, Unit
+from app.org.models import Site, Unit
 from tests.conftest import csrf_token, login
 from tests.factories import create_person
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.catalog import services as catalog_services
 from app.catalog.choices import CourseStatus
 from app.extensions import db
 from app.org.choices import UnitLevel

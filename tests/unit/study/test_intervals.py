@@ -1,7 +1,6 @@
 """Merging watched intervals: seeking ahead leaves gaps, re-watching counts once."""
 import math
 
-import pytest
 
 from app.study.progress import intervals
 
