@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import csrf  # deferred: `lms --help` imports this package, not SQLAlchemy
     from app.api.resources import blp as api_blp  # deferred: create_app loads the domains, importing app alone does not
     from app.catalog.blueprint import catalog_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.packages.blueprint import packages_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.core.views import bp as core_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.home.views import home_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.media.blueprint import media_bp  # deferred: create_app loads the domains, importing app alone does not
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.org.blueprint import auth_bp, org_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.quiz.blueprint import quiz_bp  # deferred: create_app loads the domains, importing app alone does not
 
-    for blueprint in (core_bp, home_bp, auth_bp, org_bp, catalog_bp, quiz_bp, me_bp, media_bp):
+    for blueprint in (core_bp, home_bp, auth_bp, org_bp, catalog_bp, packages_bp, quiz_bp, me_bp, media_bp):
         app.register_blueprint(blueprint)
     from app.study.sessions.blueprint import sessions_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode

@@ -231,7 +231,7 @@ def i18n_update(locale: str) -> None:
 
 def register_commands(app) -> None:
     from app.api.cli import tokens_group  # deferred: keeps `lms --help` fast
-    from app.catalog.cli import courses_group  # deferred: keeps `lms --help` fast
+    from app.packages.cli import courses_group  # deferred: keeps `lms --help` fast
     from app.media.cli import media_group  # deferred: keeps `lms --help` fast
     from app.org.cli import members_group  # deferred: keeps `lms --help` fast
     from app.quiz.cli import quiz_group  # deferred: keeps `lms --help` fast

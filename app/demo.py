@@ -15,8 +15,8 @@ from app.org import services
 from app.org.choices import CadreRole, Education, Gender, PersonCategory, Post, Role, UnitLevel
 from app.org.id_number import make_id_number
 from app.org.models import Account, Person, Site, Unit
-from app.catalog.package_import import import_package
-from app.catalog.packages import load_package
+from app.packages.services import import_package
+from app.packages.manifest import load_package
 from app.catalog.services import publish_course
 from app.core.localtime import local_zone
 from app.study.sessions import services as sessions

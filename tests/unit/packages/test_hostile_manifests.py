@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.catalog.models import Course
-from app.catalog.packages import MAX_YAML_DEPTH, PackageError, load_package
+from app.packages.manifest import MAX_YAML_DEPTH, PackageError, load_package
 from app.extensions import db
 from tests.conftest import csrf_token, login
 

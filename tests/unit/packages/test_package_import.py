@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.catalog.models import Course, Lesson
-from app.catalog.package_import import export_course, import_package
-from app.catalog.packages import PackageError, load_package
+from app.packages.services import export_course, import_package
+from app.packages.manifest import PackageError, load_package
 from app.catalog.services import ensure_builtin_categories
 from app.extensions import db
 from app.media.models import Media, MediaStatus

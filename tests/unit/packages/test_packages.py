@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog.packages import PackageError, extract_zip, load_package
+from app.packages.manifest import PackageError, extract_zip, load_package
 
 COURSES = Path(__file__).resolve().parents[3] / "courses"
 STARTER = sorted(path for path in COURSES.iterdir() if (path / "course.yaml").is_file())

@@ -24,7 +24,7 @@ from flask import current_app
 from app.catalog import services as catalog
 from app.catalog.choices import LessonType
 from app.catalog.models import Category, Course, Lesson
-from app.catalog.packages import MANIFEST, CoursePackage, LessonSpec, PackageError, PackageProblem
+from app.packages.manifest import MANIFEST, CoursePackage, LessonSpec, PackageError, PackageProblem
 from app.extensions import db
 from app.core.storage import storage_from_config
 from app.quiz.formats import export

@@ -15,7 +15,7 @@ from app.extensions import db
 
 def _load(path: Path, workdir: Path):
     """A package folder, or a zip unpacked into workdir."""
-    from app.catalog.packages import extract_zip, load_package  # deferred: keeps `lms --help` fast
+    from app.packages.manifest import extract_zip, load_package  # deferred: keeps `lms --help` fast
 
     folder = extract_zip(path, workdir / "package") if path.is_file() else path
     return load_package(folder)
@@ -37,7 +37,7 @@ def courses_group() -> None:
 @with_appcontext
 def validate_command(paths: tuple[Path, ...]) -> None:
     """Check packages (folders or .zip files) and report every problem with file and line."""
-    from app.catalog.packages import PackageError  # deferred: keeps `lms --help` fast
+    from app.packages.manifest import PackageError  # deferred: keeps `lms --help` fast
 
     failed = False
     for path in paths:
@@ -62,8 +62,8 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 @with_appcontext
 def import_command(paths: tuple[Path, ...], unit_code: str | None, as_json: bool) -> None:
     """Create or update courses from packages; all or nothing per package."""
-    from app.catalog.package_import import import_package  # deferred: keeps `lms --help` fast
-    from app.catalog.packages import PackageError  # deferred: keeps `lms --help` fast
+    from app.packages.services import import_package  # deferred: keeps `lms --help` fast
+    from app.packages.manifest import PackageError  # deferred: keeps `lms --help` fast
     from app.catalog.services import ensure_builtin_categories  # deferred: keeps `lms --help` fast
     from app.org.models import Unit  # deferred: keeps `lms --help` fast
 
@@ -110,8 +110,8 @@ def import_command(paths: tuple[Path, ...], unit_code: str | None, as_json: bool
 def export_command(slug: str, out: Path) -> None:
     """Write a course as a package that imports back identically."""
     from app.catalog.models import Course  # deferred: keeps `lms --help` fast
-    from app.catalog.package_import import export_course  # deferred: keeps `lms --help` fast
-    from app.catalog.packages import PackageError  # deferred: keeps `lms --help` fast
+    from app.packages.services import export_course  # deferred: keeps `lms --help` fast
+    from app.packages.manifest import PackageError  # deferred: keeps `lms --help` fast
 
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from wtforms import SubmitField
 
 from app.catalog.models import Course
-from app.catalog.package_import import import_package
-from app.catalog.packages import PackageError, PackageProblem, extract_zip, load_package
+from app.packages.services import import_package
+from app.packages.manifest import PackageError, PackageProblem, extract_zip, load_package
 from app.core import staging
 from app.core.body_limits import body_limit
 from app.core.permissions import require
@@ -44,9 +44,9 @@ def _owner_unit():
 def package_import():
     form = PackageUploadForm()
     if request.method == "GET":
-        return render_template("catalog/package_import.html", form=form)
+        return render_template("packages/package_import.html", form=form)
     if not form.validate_on_submit():
-        return render_template("catalog/package_import.html", form=form), 400
+        return render_template("packages/package_import.html", form=form), 400
     try:
         staged = staging.stage(STAGED_KIND, form.file.data.stream, owner_id=current_user.id,
                                max_bytes=current_app.config["PACKAGE_MAX_BYTES"], filename=form.file.data.filename or "")
@@ -68,7 +68,7 @@ def package_import():
             report = import_package(package, owner_unit=owner, account=current_user)
         except PackageError as error:
             # The 400 answer rolls the request back: nothing of the package is kept.
-            return render_template("catalog/package_import.html", form=form, problems=error.problems), 400
+            return render_template("packages/package_import.html", form=form, problems=error.problems), 400
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         staging.discard(STAGED_KIND, staged.id)

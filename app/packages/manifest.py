@@ -4,7 +4,7 @@ A package is a folder with course.yaml (see courses/README.md and
 courses/course.schema.json), Markdown lessons, optional media and a quiz file.
 `load_package()` reports every problem at once, each with its file and line, and
 raises PackageError; nothing here touches the database. Import into the catalog
-lives in app.catalog.package_import.
+lives in app.packages.services.
 """
 from __future__ import annotations
 
