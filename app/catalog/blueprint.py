@@ -1,7 +1,7 @@
 """URL rules of the catalog: learners' pages under /courses, trainers' under /manage."""
 from flask import Blueprint
 
-from app.catalog import cover_views, views
+from app.catalog import views
 
 catalog_bp = Blueprint("catalog", __name__, template_folder="templates")
 catalog_bp.add_url_rule("/courses", view_func=views.index)
@@ -36,4 +36,3 @@ catalog_bp.add_url_rule("/manage/categories", view_func=views.categories, method
 def format_hours(value) -> str:
     """Credit hours as people write them: 2, 1.5 (never 2.0 or 1E+1)."""
     return f"{value.normalize():f}" if value is not None else ""
-catalog_bp.add_url_rule("/manage/courses/<int:course_id>/cover", view_func=cover_views.course_cover, methods=["POST"])

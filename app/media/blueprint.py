@@ -1,7 +1,7 @@
 """URL rules of the media area: the trainers' library and uploads, and serving files."""
 from flask_babel import gettext as _
 from app.core.assets import AssetBlueprint
-from app.media import views
+from app.media import cover_views, views
 from app.media.presenter import media_url
 from app.media.queries import default_rendition, rendition_for
 
@@ -15,6 +15,7 @@ media_bp.add_url_rule("/media/uploads", view_func=views.upload_open, methods=["P
 media_bp.add_url_rule("/media/uploads/<session_id>", view_func=views.upload_status, methods=["GET", "HEAD"])
 media_bp.add_url_rule("/media/uploads/<session_id>", view_func=views.upload_chunk, methods=["PUT"])
 media_bp.add_url_rule("/media/<int:media_id>/<label>", view_func=views.serve)
+media_bp.add_url_rule("/manage/courses/<int:course_id>/cover", view_func=cover_views.course_cover, methods=["POST"])
 
 
 @media_bp.app_template_filter("clock")

@@ -103,7 +103,7 @@ def test_a_course_package_over_the_app_wide_limit_imports_in_the_browser_form(ap
     assert db.session.scalar(select(Course).where(Course.slug == "potato-seed-and-yield")) is not None
 
 
-@pytest.mark.parametrize("endpoint", ["media.plain_upload", "packages.package_import", "catalog.course_cover",
+@pytest.mark.parametrize("endpoint", ["media.plain_upload", "packages.package_import", "media.course_cover",
                                       "api.upload_media"])
 def test_every_file_endpoint_declares_its_limit(app, endpoint):
     from app.core.body_limits import limit_for

@@ -1,4 +1,5 @@
-"""A course's cover image, uploaded on its edit page (a plain form: works without JavaScript)."""
+"""A course's cover image, uploaded on the course's edit page (a plain form: works without
+JavaScript). Media owns it: the image is stored and checked as media, then set on the course."""
 from __future__ import annotations
 
 import tempfile
@@ -11,9 +12,8 @@ from flask_login import current_user
 from app.catalog import queries, services
 from app.core.body_limits import body_limit
 from app.core.permissions import require
-from app.media.services import COVER_MAX_BYTES
 from app.media.probe import MediaRejected
-from app.media.services import store_cover_image
+from app.media.services import COVER_MAX_BYTES, store_cover_image
 
 
 def _cover_body_limit() -> int:
