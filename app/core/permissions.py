@@ -55,6 +55,18 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 }
 
 
+# Which roles an account may hand out (the accounts pages). Organisers give logins inside their
+# area; trainers and administrators come from an administrator.
+ASSIGNABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.ADMIN: tuple(Role),
+    Role.ORGANISER: (Role.MEMBER, Role.TERMINAL, Role.ORGANISER),
+}
+# What an account of each role is bound to: an administrator to no unit (it sees everything),
+# a terminal to its activity room (and so to that room's branch), everyone else to a unit.
+ROLES_WITHOUT_UNIT = frozenset({Role.ADMIN})
+ROLES_BOUND_TO_A_SITE = frozenset({Role.TERMINAL})
+
+
 def role_can(role: str, capability: str) -> bool:
     """The table itself, for a role read from the database without its account."""
     return Role(role) in CAPABILITIES[capability]

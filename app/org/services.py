@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.core.i18n import format_moment
 from app.core.model_base import as_utc, utcnow
 from app.core.security import GrowingLockout
+from app.core.permissions import ASSIGNABLE_ROLES, ROLES_BOUND_TO_A_SITE, ROLES_WITHOUT_UNIT
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory, Role, UnitLevel
 from app.org.models import Account, Person, PersonCadreRole, PinFailure, Site, Unit
@@ -123,9 +124,9 @@ def create_account(*, username: str, role: Role, password: str | None = None,
         raise OrgError(_("A username is required."))
     if db.session.scalar(select(Account.id).where(Account.username == username)):
         raise OrgError(_("Username %(name)s is already taken.", name=username))
-    if role != Role.ADMIN and scope_unit is None:
+    if Role(role) not in ROLES_WITHOUT_UNIT and scope_unit is None:
         raise OrgError(_("Every account except an administrator needs a unit."))
-    if role == Role.TERMINAL and site is None:
+    if Role(role) in ROLES_BOUND_TO_A_SITE and site is None:
         raise OrgError(_("A terminal account must be bound to a site."))
     account = Account(
         username=username, role=Role(role).value, scope_unit=scope_unit, person=person,
@@ -139,12 +140,8 @@ def create_account(*, username: str, role: Role, password: str | None = None,
 
 
 def roles_assignable_by(account: Account) -> list[Role]:
-    """Organisers hand out logins inside their area; trainers and admins come from an admin."""
-    if account.is_admin:
-        return list(Role)
-    if account.role == Role.ORGANISER:
-        return [Role.MEMBER, Role.TERMINAL, Role.ORGANISER]
-    return []
+    """The roles ``account`` may hand out (core.permissions.ASSIGNABLE_ROLES)."""
+    return list(ASSIGNABLE_ROLES.get(account.role_enum, ()))
 
 
 def create_managed_account(*, by: Account, username: str, role: Role, password: str,
@@ -152,15 +149,15 @@ def create_managed_account(*, by: Account, username: str, role: Role, password: 
     """An account created through the admin pages; `unit` and `site` are already scope-checked."""
     if role not in roles_assignable_by(by):
         raise OrgError(_("You may not create accounts with this role."))
-    if role == Role.ADMIN:
+    if role in ROLES_WITHOUT_UNIT:
         unit, site = None, None
-    elif role == Role.TERMINAL:
+    elif role in ROLES_BOUND_TO_A_SITE:
         if site is None:
             raise OrgError(_("A terminal account must be bound to a site."))
         unit = site.unit  # a terminal sees what its branch sees
     else:
         site = None
-    if role != Role.ADMIN and unit is None:
+    if role not in ROLES_WITHOUT_UNIT and unit is None:
         raise OrgError(_("Every account except an administrator needs a unit."))
     return create_account(username=username, role=role, password=password, scope_unit=unit, site=site,
                           display_name=display_name)
