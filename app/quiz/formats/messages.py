@@ -44,6 +44,7 @@ MESSAGES = {
     "bad_image": "图片 {name} 数据无效，已忽略",
     "unsupported_qtype": "不支持的题型“{value}”，已跳过",
     "unclosed_brace": "答案部分缺少右花括号“}}”",
+    "unopened_brace": "答案部分缺少左花括号“{{”",
     "bad_number": "数值“{value}”无效",
     "bad_weight": "分数比例“{value}”无效",
     "invalid_grade": "得分比例 {values} 不是 Moodle 允许的值（如 100%、50%、33.33333%、25%、20%、10%），整题未导入",
