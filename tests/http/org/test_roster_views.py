@@ -79,7 +79,7 @@ def test_reimport_shows_unchanged(client, world):
 
 @pytest.mark.parametrize("data,filename,needle", [
     (b"", "empty.csv", "The file is empty."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "old Excel file (.xls)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "The old Excel file (.xls) could not be read"),
     (bytes(range(256)) * 10, "random.xlsx", "not a spreadsheet"),
     (csv_bytes([["王一"]], headers=["姓名", "电话"]), "wrong.csv", "missing: 身份证号、所在支部编码、人员类别"),
 ])
