@@ -1,30 +1,39 @@
 """GIFT (Moodle's plain-text question format): parse_gift(bytes) and export_gift(questions).
 
-Grammar handled (Moodle docs, "GIFT format"):
+Read as Moodle's importer reads it (question/format/gift/format.php, readquestion):
 
 - Questions are separated by blank lines; a question may span several lines. Lines starting
   with ``//`` are comments. ``$CATEGORY: path`` sets the category of the questions after it
   ("$course$/" and "top/" prefixes are dropped).
-- ``::title::`` before the text; a ``[html]``, ``[moodle]``, ``[markdown]`` or ``[plain]``
-  marker at the start of the text ([html] text is sanitised into text_html).
+- ``::title::`` before the text. A format marker ``[html]``, ``[moodle]``, ``[markdown]`` or
+  ``[plain]`` (lower case, at the very start) sets the format of the question text and, as
+  their default, of the answers and feedback; each answer, answer feedback, true/false
+  feedback, general feedback and matching left side may carry its own marker. [html] is
+  sanitised into text_html; [markdown] is rendered (app.core.markdown) and sanitised into
+  text_html; answers and feedback keep the plain text of their HTML.
 - Escapes ``\\~ \\= \\# \\{ \\} \\: \\\\`` stand for the character itself and ``\\n`` for a
   new line.
-- The answer block ``{...}``; text after it makes a "missing word" question, whose text gets
-  ``_____`` where the block stood. ``####text`` inside the block is the general feedback.
+- The answer block ``{...}``: when text follows it, "_____" takes its place and the text
+  around it is kept as written (首都是{=北京}。 gives 首都是_____。); at the end it is removed.
+  The last ``####text`` inside the block is the general feedback.
     {}                                  essay
-    {T} {TRUE} {F} {FALSE}              true/false; ``#wrong feedback#right feedback``
-    {=a ~b ~%-50%c}                     single choice (any "=" answer)
-    {~%50%a ~%50%b ~%-100%c}            multiple choice (no "=" answer; weights add up)
-    {=a =b =%50%c}                      short answer, several accepted answers
-    {=a -> 1 =b -> 2}                   matching
-    {#3.14:0.01} {#1..5} {# =%100%3:0 =%50%3:1}   numeric (value:tolerance or min..max)
-  ``#feedback`` after any answer is that answer's feedback; ``%weight%`` is a percentage.
+    {T} {TRUE} {F} {FALSE}              true/false (exactly so written); ``#wrong#right`` feedback
+    {=a ~b ~%-50%c}                     single choice (any "=" in the block)
+    {~%50%a ~%50%b ~%-100%c}            multiple choice (no "=")
+    {=a =%50%b} {One}                   short answer; a first answer needs no "="; an answer
+                                        loses its marker ({=[markdown]x} accepts "x")
+    {=a -> 1 =b -> 2 = -> 3}            matching (the right side is plain text as written)
+    {#3.14:0.01} {#1..5} {#=%100%3:0 =%50%3:1} {#3:2 ~#other}   numeric; from the first "~"
+                                        on, the feedback for any other answer
+  ``#feedback`` after any answer is that answer's feedback; ``%weight%`` is a percentage, and a
+  question holding a weight outside Moodle's list (model.MOODLE_GRADES) is refused.
 - No answer block: a description.
 
 GIFT has no points or all-or-nothing marker. export_gift writes them in a comment line
 ``// lms: points=2 grading=all_or_nothing`` inside the question, which Moodle ignores and
-parse_gift reads back, so our own exports round-trip. grader_info, penalty and images are not
-carried by GIFT.
+parse_gift reads back, so our own exports round-trip. The export escapes as Moodle's repchar
+does and writes [plain] on answers and feedback of an [html] question, as Moodle's
+write_questiontext does. grader_info, penalty and images are not carried by GIFT.
 
 Errors carry the location "line N", the first line of the question.
 """
