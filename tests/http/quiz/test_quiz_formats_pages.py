@@ -4,6 +4,7 @@ a [markdown] short answer accepted when the learner types it)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import openpyxl
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.quiz import services
 from app.quiz.formats import build_spreadsheet_template
-from app.quiz.models import Attempt, AttemptStatus
+from app.quiz.models import Attempt, AttemptStatus, QuestionBank
 from tests.conftest import csrf_from, csrf_token, login
 from tests.factories import bank_questions, create_course, create_quiz
 from tests.xls_files import xls_bytes
@@ -93,3 +94,17 @@ def test_markdown_gift_is_shown_rendered_and_its_short_answer_accepted(client, w
     assert attempt.status == AttemptStatus.GRADED and attempt.percent == 100.0
     review = client.get(result.headers["Location"]).get_data(as_text=True)
     assert "<strong>粗体</strong>" in review and "**" not in review
+
+
+def test_cli_imports_an_xls_bank(app, world, tmp_path):
+    template = openpyxl.load_workbook(io.BytesIO(build_spreadsheet_template()))
+    rows = [list(row) for row in template.worksheets[0].iter_rows(values_only=True)]
+    path = tmp_path / "题库.xls"
+    path.write_bytes(xls_bytes(rows))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["quiz", "import", str(path), "--bank", "旧表", "--unit", "C1", "--format", "xls", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert len(report["questions"]) == 5 and report["errors"] == []
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == "旧表"))
+    assert len(bank_questions(bank)) == 5
