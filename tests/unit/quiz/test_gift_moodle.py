@@ -266,3 +266,13 @@ def test_corpus_round_trips_through_export():
     assert by_title["说明"].text_html == "<h1>第一节</h1>"
     assert by_title["匹配"].text_html == "<p>把会议和<strong>地点</strong>配对。</p>"
     assert by_title["单选"].options[0].feedback == "对" and by_title["单选"].feedback == "1921 年 7 月"
+
+
+def test_moodle_xml_markdown_is_rendered_by_the_same_renderer():
+    xml = ('<quiz><question type="truefalse"><name><text>md</text></name>'
+           '<questiontext format="markdown"><text>请看**粗体**</text></questiontext>'
+           '<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>'
+           '</question></quiz>').encode()
+    [question] = parse_bytes(xml).questions
+    assert question.text_html == one("[markdown]请看**粗体** {T}").text_html == "<p>请看<strong>粗体</strong></p>"
+    assert question.text == "请看粗体"
