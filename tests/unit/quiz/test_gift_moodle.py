@@ -240,7 +240,7 @@ CORPUS = """$CATEGORY: $course$/top/党史/第一章
 
 ::无等号::Say one. {One}
 
-::匹配::[markdown]把会议和**地点**配对。{=[plain]中共一大 -> 上海 =遵义会议 -> 遵义 = -> 北京 ####见第二章}
+::匹配::[markdown]把会议和**地点**配对。{=[plain]中共一大 -> 上海 =[moodle]遵义会议 -> 遵义 = -> 北京 ####见第二章}
 
 ::数值::1 到 5 之间的数？{#=%100%3:2#好 =%50%1..6 ~#完全错了}
 
@@ -266,6 +266,8 @@ def test_corpus_round_trips_through_export():
     assert by_title["说明"].text_html == "<h1>第一节</h1>"
     assert by_title["匹配"].text_html == "<p>把会议和<strong>地点</strong>配对。</p>"
     assert by_title["单选"].options[0].feedback == "对" and by_title["单选"].feedback == "1921 年 7 月"
+    assert [p.left for p in by_title["匹配"].pairs] == ["中共一大", "遵义会议", ""]
+    assert by_title["转义"].text == "1 + 1 = 2 {真} ~ # : \\ 对吗？\n第二行"
 
 
 def test_moodle_xml_markdown_is_rendered_by_the_same_renderer():
