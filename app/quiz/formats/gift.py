@@ -421,8 +421,9 @@ def _percent(fraction: float) -> str:
 def _write_text(text: str, in_html: bool) -> str:
     """Plain text where Moodle reads a format marker (answers, feedback, matching's left
     side). It takes the question text's format, so inside an [html] question, or when the text
-    itself starts with "[", it is written as [plain] (as Moodle's write_questiontext does)."""
-    if text and (in_html or text.startswith("[")):
+    itself starts with "[", it is written as [plain] (as Moodle's write_questiontext does).
+    [plain] also keeps a text starting with "%" from reading as a weight ("%50%" is text)."""
+    if text and (in_html or text.startswith(("[", "%"))):
         return "[plain]" + escape(text)
     return escape(text)
 

@@ -228,6 +228,14 @@ def test_export_as_moodle_writes_it():
     assert "[html]<p>a\\: b</p> {\n\t=[plain][html] yellow#[plain]right \\= good\n\t~[plain]red\n\t####[plain]\\#1\n}" in text
 
 
+def test_texts_that_look_like_markup_or_weights_survive_export():
+    question = ParsedQuestion(type="multiple", text="[markdown] 不是标记", grading="partial", options=[
+        ParsedOption("%50%是文字", 0.5), ParsedOption("[html]<b>也是文字</b>", 0.5), ParsedOption("错", -1.0)])
+    short = ParsedQuestion(type="short", text="填", answers=[ParsedOption("%20%", 1.0), ParsedOption("[plain]x", 0.5)])
+    again = parse_gift(export_gift([question, short]))
+    assert again.errors == [] and again.questions == [question, short]
+
+
 CORPUS = """$CATEGORY: $course$/top/党史/第一章
 
 ::单选::[html]<p>中共一大在<b>哪一年</b>召开？</p>{=1921年#[html]<i>对</i> ~%-50%1919年#五四 ~1949年 ####[html]<p>1921 年 7 月</p>}
