@@ -108,3 +108,15 @@ def test_cli_imports_an_xls_bank(app, world, tmp_path):
     assert len(report["questions"]) == 5 and report["errors"] == []
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == "旧表"))
     assert len(bank_questions(bank)) == 5
+
+
+def test_a_grade_moodle_refuses_is_named_in_the_preview(client, world):
+    bank = services.create_bank(name="分数题库", unit=world.county)
+    db.session.commit()
+    login(client, "trainer")
+    gift = "::ok::好 {#3:2~#完全错了}\n\n::bad::坏 {~%33%甲 ~%67%乙}\n\n::one::{One} 是答案\n"
+    html = _preview(client, bank, gift.encode("utf-8"), "bank.gift").get_data(as_text=True)
+    assert re.search(r'id="count-questions">2<', html) and re.search(r'id="count-errors">1<', html)
+    assert "得分比例 33%、67% 不是 Moodle 允许的值" in html and "无效" not in html
+    _confirm(client, bank, html)
+    assert [q.type for q in bank_questions(bank)] == ["numeric", "short"]
