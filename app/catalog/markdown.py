@@ -1,4 +1,4 @@
-"""Markdown of text lessons to safe HTML: markdown-it-py renders, nh3 sanitises.
+"""Markdown of text lessons to safe HTML: app.core.markdown renders, nh3 sanitises.
 
 Trainers may mix HTML into their Markdown; whatever they write, the reader's browser
 gets only headings, lists, emphasis, tables, quotes, code, links (rel="noopener") and
@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from app.core.markdown import markdown_to_html
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i",
@@ -23,9 +24,6 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
 }
-
-_renderer = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
-
 
 def _own_origin_images(tag: str, attribute: str, value: str) -> str | None:
     # "/media/12/file" is ours; "//evil.example/x.png" and "https://..." are not.
@@ -53,4 +51,4 @@ def sanitize_lesson_html(html: str) -> str:
 
 def render_markdown(text: str) -> Markup:
     """Safe HTML for a text lesson (marked safe only after sanitising)."""
-    return Markup(sanitize_lesson_html(_renderer.render(text or "")))
+    return Markup(sanitize_lesson_html(markdown_to_html(text)))

@@ -62,7 +62,7 @@ class SiteForm(FlaskForm):
 
 
 class RosterUploadForm(FlaskForm):
-    file = FileField(_l("Roster file (.xlsx or .csv)"), validators=[FileRequired()])
+    file = FileField(_l("Roster file (.xlsx, .xls or .csv)"), validators=[FileRequired()])
     submit = SubmitField(_l("Check the file"))
 
 

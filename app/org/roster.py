@@ -1,4 +1,4 @@
-"""Roster files (.xlsx, .csv) -> validated rows + row errors. Pure: no app, no database.
+"""Roster files (.xlsx, old .xls, .csv) -> validated rows + row errors. Pure: no app, no database.
 
 The caller passes the lookups that need the database (branch codes in the
 importer's scope). Messages are kept as reason keys with parameters and
@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from app.org.choices import CHINESE, CadreRole, Education, Gender, PersonCategory, Post
 from app.org.id_number import InvalidIdNumber, parse_id_number
 from app.core.tabular import append_row
+from app.core.xls import XlsUnreadable, is_xls, xls_rows
 from app.org.id_number import make_id_number
 
 # --- the template's columns ---------------------------------------------------
@@ -67,7 +68,6 @@ YES_WORDS = {"是", "√", "y", "yes", "1", "true", "t", "是的"}
 NO_WORDS = {"否", "×", "n", "no", "0", "false", "f", "不是"}
 
 XLSX_MAGIC = b"PK\x03\x04"
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary .xls (and .doc)
 NOT_TABLE_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
 
 # --- messages -------------------------------------------------------------------
@@ -77,7 +77,7 @@ FILE_REASONS = {
     "empty": _l("The file is empty."),
     "no_rows": _l("The file has headers but no rows of people."),
     "too_many_rows": _l("The file has more than %(limit)d rows. Split the roster into several files."),
-    "xls": _l("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx, then upload again."),
+    "broken_xls": _l("The old Excel file (.xls) could not be read; it may be damaged, protected by a password or not a spreadsheet. Open it in Excel or WPS, save it as .xlsx and upload again."),
     "not_xlsx": _l("The file is a zip archive but not an Excel workbook (.xlsx)."),
     "unpacks_too_large": _l("The Excel file unpacks to more than %(limit)s MB; it cannot be a roster."),
     "broken_xlsx": _l("The Excel file could not be read; it may be damaged. Open it and save it again as .xlsx."),
@@ -193,13 +193,13 @@ class Cell:
 
 
 def sniff_kind(head: bytes) -> str:
-    """'xlsx' or 'csv' from the first bytes; raises RosterFileError for what is neither."""
+    """'xlsx', 'xls' or 'csv' from the first bytes; raises RosterFileError for what is none."""
     if not head.strip():
         raise RosterFileError("empty")
     if head.startswith(XLSX_MAGIC):
         return "xlsx"
-    if head.startswith(OLE2_MAGIC):
-        raise RosterFileError("xls")
+    if is_xls(head):
+        return "xls"
     if head.startswith(NOT_TABLE_MAGICS) or b"\x00" in head[:8192]:
         raise RosterFileError("not_spreadsheet")
     return "csv"
@@ -227,7 +227,7 @@ def parse_roster(data: bytes, *, max_rows: int, branch_ids_by_code: Mapping[str,
     if max_bytes is not None and len(data) > max_bytes:
         raise RosterFileError("too_large", limit=_megabytes(max_bytes))
     kind = sniff_kind(data[:8192])
-    lines = _xlsx_lines(data) if kind == "xlsx" else _csv_lines(data)
+    lines = {"xlsx": _xlsx_lines, "xls": _xls_lines, "csv": _csv_lines}[kind](data)
     return _validate(lines, max_rows=max_rows, branch_ids_by_code=branch_ids_by_code,
                      default_branch_code=default_branch_code)
 
@@ -270,6 +270,15 @@ def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
             raise RosterFileError("broken_xlsx") from exc
     finally:
         workbook.close()
+
+
+def _xls_lines(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
+    """An old .xls (Excel 97-2003, WPS) through xlrd; its cells read like the .xlsx ones."""
+    try:
+        for number, values in xls_rows(data, max_columns=MAX_COLUMNS):
+            yield number, [_xlsx_cell(value) for value in values]
+    except XlsUnreadable:
+        raise RosterFileError("broken_xls") from None
 
 
 def _xlsx_cell(value) -> Cell:

@@ -37,7 +37,7 @@ def _unit(code: str | None):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "bank_name", required=True, help="Bank name; created in the unit when missing.")
 @click.option("--unit", "unit_code", help="Unit owning the bank (default: the county, when there is one root).")
-@click.option("--format", "format_name", type=click.Choice(["xlsx", "csv", "gift", "moodle_xml"]),
+@click.option("--format", "format_name", type=click.Choice(["xlsx", "xls", "csv", "gift", "moodle_xml"]),
               help="Force the format instead of detecting it.")
 @click.option("--dry-run", is_flag=True, help="Parse and report only; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")

@@ -14,7 +14,9 @@ Question types (ParsedQuestion.type) and the fields that matter for each:
                        keep per-answer feedback (fraction 1.0 on the correct one).
     short              answers (ParsedOption: accepted text, fraction, feedback); compare with
                        normalize_answer().
-    numeric            answers (ParsedNumericAnswer: value, tolerance, fraction, feedback).
+    numeric            answers (ParsedNumericAnswer: value, tolerance, fraction, feedback);
+                       other_feedback is the feedback for any other answer (Moodle's "*"
+                       answer with grade 0; GIFT's ``~#feedback``), "" when there is none.
     matching           pairs (ParsedPair: left, right); an empty left is an extra wrong choice.
     essay              graded by a trainer; grader_info holds a reference answer if any.
     description        text only, no score.
@@ -30,7 +32,8 @@ ParseResult.to_report() gives the JSON shape used by ``lms quiz import --json`` 
 every key of the issue's report is present on every question, set to null where it does not
 apply to the type (options is null except for choice and true/false questions; answer only for
 truefalse; answers only for short and numeric; pairs only for matching). Extra keys: text_html,
-penalty, grading (multiple only, else null), grader_info (essay only, else null) and images
+penalty, grading (multiple only, else null), grader_info (essay only, else null),
+other_feedback (numeric only, else null) and images
 (list of {name, mime, size}; never the bytes).
 """
 from __future__ import annotations
@@ -140,6 +143,7 @@ class ParsedQuestion:
     penalty: float | None = None
     grading: str | None = None
     grader_info: str = ""
+    other_feedback: str = ""
     images: list[ParsedImage] = field(default_factory=list)
 
     def to_report(self) -> dict:
@@ -159,6 +163,7 @@ class ParsedQuestion:
             "penalty": self.penalty,
             "grading": self.grading if kind == "multiple" else None,
             "grader_info": self.grader_info if kind == "essay" else None,
+            "other_feedback": self.other_feedback if kind == "numeric" else None,
             "images": [{"name": image.name, "mime": image.mime, "size": len(image.data)} for image in self.images],
         }
         if kind in CHOICE_TYPES or kind == "truefalse":

@@ -8,8 +8,9 @@ with partial credit), multichoiceset (the all-or-nothing plugin type; "multiple"
 skipped. Fractions are percentages ("33.33333", "-100") stored as 0.3333333, -1.0.
 <defaultgrade> is points, <penalty> penalty, <generalfeedback> feedback.
 
-Texts in format "html" (or "moodle_auto_format"/"markdown" holding markup) are sanitised with
-nh3 into text_html, and text is their plain text. Images embedded as <file name=".."
+Texts in format "html" (or "moodle_auto_format" holding markup) are sanitised with nh3 into
+text_html, and text is their plain text; "markdown" texts are rendered (app.core.markdown)
+and sanitised the same way. Images embedded as <file name=".."
 encoding="base64"> inside <questiontext> become ParsedImage entries (at most 5 MB each), and
 text_html keeps Moodle's ``@@PLUGINFILE@@/<name>`` src as the placeholder.
 
@@ -36,7 +37,9 @@ from .model import (
     ParsedImage, ParsedNumericAnswer, ParsedOption, ParsedPair, ParsedQuestion, ParseError,
     ParseResult, clean_fraction, split_evenly,
 )
-from .richtext import XmlBroken, XmlRefused, html_to_text, looks_like_html, parse_xml, sanitize_html
+from .richtext import (
+    XmlBroken, XmlRefused, html_to_text, looks_like_html, markdown_to_safe_html, parse_xml, sanitize_html,
+)
 
 TYPE_NAMES = {
     "multichoice": "choice", "multichoiceset": "choice", "truefalse": "truefalse",
@@ -64,6 +67,9 @@ def _rich(element: Element | None) -> tuple[str, str | None]:
         return "", None
     raw = _child_text(element)
     text_format = element.get("format", "html")
+    if text_format == "markdown":
+        html = markdown_to_safe_html(raw)
+        return html_to_text(html), html
     if text_format == "html" or (text_format != "plain_text" and looks_like_html(raw)):
         html = sanitize_html(raw)
         return html_to_text(html), html

@@ -4,9 +4,9 @@
     export(questions, format, errors=None) -> bytes
     detect_format(data, filename=None) -> format name or None
 
-Format names: "xlsx", "csv", "gift", "moodle_xml". parse_bytes picks the format from the
-explicit ``format``, else from the content (a zip holding xl/workbook.xml is xlsx; a zip of
-anything else is refused; text starting with "<" that holds <quiz> is Moodle XML), else from
+Format names: "xlsx", "xls", "csv", "gift", "moodle_xml". parse_bytes picks the format from
+the explicit ``format``, else from the content (a zip holding xl/workbook.xml is xlsx; a zip of
+anything else is refused; an OLE2 file is an old Excel .xls, read through xlrd; text starting with "<" that holds <quiz> is Moodle XML), else from
 the file name's extension (.csv, .gift/.txt, .xml), else by sniffing text: a first line naming
 the 题型 column is CSV, anything else GIFT.
 
@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .gift import export_gift, parse_gift
+from app.core.xls import is_xls
+
 from .messages import human_size, message
 from .model import MAX_INPUT_BYTES, QUESTION_TYPES, ParsedQuestion, ParseError, ParseResult
 from .moodle_xml import export_moodle_xml, parse_moodle_xml
-from .spreadsheet import export_xlsx, parse_csv, parse_xlsx
+from .spreadsheet import export_xlsx, parse_csv, parse_xls, parse_xlsx
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class QuestionFormat:
 FORMATS: dict[str, QuestionFormat] = {
     fmt.name: fmt for fmt in (
         QuestionFormat("xlsx", "Excel", (".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", parse_xlsx, export_xlsx),
+        QuestionFormat("xls", "Excel 97-2003", (".xls",), "application/vnd.ms-excel", parse_xls, None),
         QuestionFormat("csv", "CSV", (".csv",), "text/csv", parse_csv, None),
         QuestionFormat("gift", "GIFT", (".gift", ".txt"), "text/plain", parse_gift, export_gift),
         QuestionFormat("moodle_xml", "Moodle XML", (".xml",), "application/xml", parse_moodle_xml, export_moodle_xml),
@@ -52,6 +55,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 def detect_format(data: bytes, filename: str | None = None) -> str | None:
     if data.startswith(ZIP_MAGIC):
         return "xlsx"  # parse_xlsx refuses zips that are not workbooks, with a clear message
+    if is_xls(data):
+        return "xls"  # parse_xls refuses OLE2 files that are not workbooks (a Word .doc), clearly
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<") and (b"<quiz" in head or head.startswith(b"<?xml")):
         return "moodle_xml"

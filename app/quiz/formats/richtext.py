@@ -1,8 +1,11 @@
-"""HTML and XML helpers shared by the parsers: sanitising, HTML to plain text, safe XML.
+"""HTML and XML helpers shared by the parsers: sanitising, Markdown, HTML to plain text, safe XML.
 
 sanitize_html keeps basic formatting and <img> whose src is the image placeholder
 ``@@PLUGINFILE@@/<name>`` (see model.py); every other image source is dropped, so imported
 text never makes a reader's browser fetch anything from elsewhere.
+
+markdown_to_safe_html renders Markdown with the site's one renderer (app.core.markdown, also
+used for text lessons) and sanitises the result like any imported HTML.
 
 parse_xml refuses any document type declaration before expat sees it, so no entity is ever
 declared, expanded or fetched (no billion laughs, no external entities).
@@ -16,10 +19,12 @@ from xml.parsers import expat
 
 import nh3
 
+from app.core.markdown import markdown_to_html
+
 PLACEHOLDER_PREFIX = "@@PLUGINFILE@@/"
 
 ALLOWED_TAGS = {
-    "p", "br", "b", "strong", "i", "em", "u", "s", "sub", "sup", "span", "div", "ul", "ol", "li",
+    "p", "br", "b", "strong", "i", "em", "u", "s", "del", "sub", "sup", "span", "div", "ul", "ol", "li",
     "table", "thead", "tbody", "tr", "th", "td", "pre", "code", "blockquote", "h1", "h2", "h3",
     "h4", "h5", "h6", "hr", "a", "img",
 }
@@ -42,6 +47,11 @@ def sanitize_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"}, clean_content_tags={"script", "style"},
     )
     return IMG_WITHOUT_SRC.sub("", cleaned).strip()
+
+
+def markdown_to_safe_html(text: str) -> str:
+    """Sanitised HTML of Markdown text (Moodle's FORMAT_MARKDOWN)."""
+    return sanitize_html(markdown_to_html(text))
 
 
 BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "hr", "table", "ul", "ol"}

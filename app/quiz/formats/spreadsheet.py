@@ -1,5 +1,5 @@
-"""The Chinese spreadsheet template (Excel .xlsx and CSV): parse_xlsx, parse_csv,
-export_xlsx and build_spreadsheet_template.
+"""The Chinese spreadsheet template (Excel .xlsx, old Excel .xls and CSV): parse_xlsx,
+parse_xls, parse_csv, export_xlsx and build_spreadsheet_template.
 
 Columns (header names are matched after folding full-width characters, spaces and "*"):
 
@@ -12,7 +12,8 @@ Columns (header names are matched after folding full-width characters, spaces an
     分类      optional category path ("党史/第一章"); 标题 optional question title
 
 The header is the first row (of the first ten) that has 题型 and 题目 columns, so a title row
-above it is fine. Cells are trimmed. A CSV is UTF-8 (with or without BOM) or GB18030, comma or
+above it is fine. Cells are trimmed. An .xls (Excel 97-2003 or WPS) is read through xlrd
+(app.core.xls) and parses exactly like the same sheet saved as .xlsx. A CSV is UTF-8 (with or without BOM) or GB18030, comma or
 tab separated.
 
 Answers:
@@ -44,6 +45,7 @@ import warnings
 import zipfile
 
 from app.core.tabular import append_row
+from app.core.xls import XlsUnreadable, xls_rows
 
 from .messages import message
 from .model import (
@@ -272,6 +274,14 @@ def parse_xlsx(data: bytes) -> ParseResult:
                 workbook.close()
     except Exception as error:  # openpyxl raises many kinds of errors on corrupt workbooks
         return ParseResult.failure(message("bad_xlsx", detail=type(error).__name__))
+
+
+def parse_xls(data: bytes) -> ParseResult:
+    """The first sheet of an old Excel workbook (.xls, BIFF5/BIFF8)."""
+    try:
+        return parse_rows(xls_rows(data))
+    except XlsUnreadable:
+        return ParseResult.failure(message("bad_xls"))
 
 
 def parse_csv(data: bytes) -> ParseResult:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.org.models import Person
 from tests.conftest import csrf_from, csrf_token, login
-from tests.unit.org.test_roster_parse import csv_bytes, roster_row, xlsx_bytes
+from tests.unit.org.test_roster_parse import HEADERS, csv_bytes, roster_row, xlsx_bytes
+from tests.xls_files import xls_bytes
 
 
 def people_count() -> int:
@@ -79,7 +80,7 @@ def test_reimport_shows_unchanged(client, world):
 
 @pytest.mark.parametrize("data,filename,needle", [
     (b"", "empty.csv", "The file is empty."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "old Excel file (.xls)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "The old Excel file (.xls) could not be read"),
     (bytes(range(256)) * 10, "random.xlsx", "not a spreadsheet"),
     (csv_bytes([["王一"]], headers=["姓名", "电话"]), "wrong.csv", "missing: 身份证号、所在支部编码、人员类别"),
 ])
@@ -148,3 +149,18 @@ def test_template_download(client, world):
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
     assert sheet["A1"].value == "姓名*" and sheet["F2"].value in ("TA1", "TA2")
+
+
+def test_an_old_excel_xls_roster_imports_like_the_xlsx(client, world):
+    login(client, "org-a")
+    before = people_count()
+    rows = [roster_row(200, name="旧表党员甲"), roster_row(201, branch_code="TA2", name="旧表党员乙"),
+            roster_row(202, name="")]
+    html = upload(client, xls_bytes([HEADERS, *rows]), "花名册（WPS）.xls").get_data(as_text=True)
+    assert re.search(r'id="count-new">2<', html) and re.search(r'id="count-errors">1<', html)
+    assert "旧表党员甲" in html and people_count() == before
+    upload_id = re.search(r'name="upload" value="([^"]+)"', html).group(1)
+    response = client.post("/people/import/confirm", data={"csrf_token": csrf_from(html), "upload": upload_id})
+    assert response.status_code == 302
+    client.get(response.headers["Location"])
+    assert people_count() == before + 2

@@ -284,7 +284,7 @@ def test_missing_required_headers_are_named():
     (b"   \r\n  ", "empty"),
     (csv_bytes([]), "no_rows"),
     (xlsx_bytes([]), "no_rows"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "xls"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "broken_xls"),
     (b"%PDF-1.4\n%binary", "not_spreadsheet"),
     (bytes(range(256)) * 40, "not_spreadsheet"),
     (b"hello,world\nthis,is\nnot,a\nroster,at\nall,really\nno,headers\n", "no_headers"),

@@ -83,11 +83,12 @@ def test_escapes_are_removed(parsed):
     assert [o.text for o in question.options] == ["a=b", "c~d#e"]
 
 
-def test_html_is_sanitised_and_markdown_kept_as_text(parsed):
+def test_html_is_sanitised_and_markdown_rendered(parsed):
     html = parsed["Q14 HTML"]
     assert html.text_html == "<p>请看<b>加粗</b>文字</p>"
     assert html.text == "请看加粗文字"
-    assert parsed["Q15 Markdown"].text == "**粗体**题目" and parsed["Q15 Markdown"].text_html is None
+    assert parsed["Q15 Markdown"].text_html == "<p><strong>粗体</strong>题目</p>"
+    assert parsed["Q15 Markdown"].text == "粗体题目"
 
 
 def test_multi_line_question(parsed):

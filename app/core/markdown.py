@@ -1,0 +1,16 @@
+"""The one Markdown renderer: CommonMark with tables and strikethrough (markdown-it-py).
+
+markdown_to_html gives UNSANITISED HTML: every caller sanitises it with its own allow-list
+(text lessons in app/catalog/markdown.py, imported questions in app/quiz/formats/richtext.py),
+so Markdown reads the same wherever it is shown.
+"""
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+_renderer = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
+
+
+def markdown_to_html(text: str) -> str:
+    """HTML of Markdown text; sanitise before showing it."""
+    return _renderer.render(text or "")
