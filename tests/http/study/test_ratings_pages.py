@@ -84,11 +84,17 @@ def test_learner_rates_a_finished_course_and_edits_it(client, world, course):
     assert rating_count() == 1 and (rating.useful, rating.clear, rating.comment) == (5, 5, "")
 
 
-def test_me_courses_offers_rating_of_a_finished_course(client, world, course):
+def test_me_pages_offer_rating_of_a_finished_course(client, world, course):
     finish(world.person_a1, course)
     login(client, "member-a1")
     mine = client.get("/me/courses").get_data(as_text=True)
     assert f'href="/courses/{course.id}/rating"' in mine and "评价这门课" in mine
+    home = client.get("/me").get_data(as_text=True)
+    prompt = home.split('id="me-rate-finished"')[1].split("</section>")[0]
+    assert course.title in prompt and f'href="/courses/{course.id}/rating"' in prompt
+    ratings.save_rating(world.accounts["member_a1"], course, useful=4, clear=4)
+    db.session.commit()
+    assert 'id="me-rate-finished"' not in client.get("/me").get_data(as_text=True)  # rated: no longer asked
 
 
 def take_quiz(quiz, person, account, responses):
