@@ -4,6 +4,8 @@ in 我的课程, and the trainer reads it on the course analytics page opened fr
 The activity-room TV's course page offers no rating, only where to give it."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -17,6 +19,7 @@ pytestmark = [pytest.mark.browser]
 PHONE = {"viewport": {"width": 390, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 COURSE = "马铃薯晚疫病防治"
 SENTENCE = "讲得清楚，字再大一点更好"
+SHOTS = Path("/tmp/course_rating")
 
 
 def _login(page: Page, live_server, username: str) -> None:
@@ -60,6 +63,8 @@ def test_member_rates_a_finished_course_and_the_trainer_sees_it(world, live_serv
     phone.keyboard.press("ArrowRight")
     expect(phone.locator("#face-clear input[value='3']")).to_be_checked()
     phone.locator("#rating-comment").fill(SENTENCE)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SHOTS / "phone-rating.png"), full_page=True)
     phone.locator("#rating-submit").click()
     expect(phone.locator(".flash-success")).to_contain_text("评价已保存")
     expect(phone.locator("#rating-saved")).to_be_visible()
@@ -84,6 +89,7 @@ def test_member_rates_a_finished_course_and_the_trainer_sees_it(world, live_serv
     expect(desk.locator("#rating-comments")).not_to_contain_text("张甲一")  # the branch, not the name
     expect(desk.locator("#course-completed")).to_have_text("1")
     expect(desk.locator(f"#lesson-row-{lesson.id} .completed")).to_have_text("1")
+    desk.screenshot(path=str(SHOTS / "trainer-analytics.png"), full_page=True)
 
     tv = new_page()
     _login(tv, live_server, "tv-a1")
