@@ -1,12 +1,10 @@
-"""The face scale of both rating questions: each value 1-5 with its face and plain words."""
+"""The face scale of both rating questions: each value 1-5 with plain words (the faces are
+drawn by study/_rating_macros.html)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-
-FACES = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
-
 
 @dataclass(frozen=True)
 class Question:

@@ -13,14 +13,14 @@ from app.catalog import queries as catalog_queries
 from app.core.params import page_arg
 from app.core.permissions import can, require
 from app.study.ratings import queries, services
-from app.study.ratings.choices import FACES, QUESTIONS
+from app.study.ratings.choices import QUESTIONS
 
 
 def rating_panel(course) -> dict:
     """What the course page shows of ratings (study/_course_rating.html)."""
     allowed = services.may_rate(current_user, course)
     return {"allowed": allowed, "rating": services.rating_of(current_user.person_id, course.id) if allowed else None,
-            "on_terminal": can(current_user, "act_as_terminal"), "questions": QUESTIONS, "faces": FACES}
+            "on_terminal": can(current_user, "act_as_terminal"), "questions": QUESTIONS}
 
 
 def my_rating(course_id: int):
@@ -52,4 +52,4 @@ def course_analytics(course_id: int):
     return render_template("study/course_analytics.html", course=course,
                            analytics=queries.course_analytics(current_user, course),
                            comments=queries.list_comments(current_user, course.id, page=page_arg()),
-                           questions=QUESTIONS, faces=FACES)
+                           questions=QUESTIONS)
