@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import CourseStatus
+from app.catalog.course_ratings import course_ratings
 from app.catalog.models import Category, Course, CoursePublication, Lesson
 from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped, unit_ids_in_scope
@@ -26,6 +27,7 @@ from app.media.models import Media, MediaStatus
 from app.org.models import Unit
 
 CATALOG_PER_PAGE = 20
+SORTS = ("newest", "rating")  # the catalog's orders; "rating" needs app.catalog.course_ratings
 MANAGE_PER_PAGE = 20
 
 
@@ -99,9 +101,14 @@ def get_category_or_404(category_id: int) -> Category:
     return category
 
 
+def available_sorts() -> list[str]:
+    return list(SORTS) if course_ratings() is not None else ["newest"]
+
+
 def list_courses_for(account, category: Category | str | None = None, query: str = "", page: int = 1,
-                     per_page: int = CATALOG_PER_PAGE):
-    """Published courses the account may study, newest first, one page at a time."""
+                     per_page: int = CATALOG_PER_PAGE, sort: str = "newest"):
+    """Published courses the account may study, one page at a time: newest first, or (sort
+    "rating") best rated by the raters in the account's unit first, unrated ones last."""
     statement = (select(Course).where(visible_condition(account), search_condition(query))
                  .options(selectinload(Course.category)))
     if isinstance(category, str):
@@ -110,6 +117,10 @@ def list_courses_for(account, category: Category | str | None = None, query: str
             statement = statement.where(false())
     if category is not None:
         statement = statement.where(Course.category_id == category.id)
+    ratings = course_ratings() if sort == "rating" else None
+    if ratings is not None:
+        average, raters = ratings.average_column(account), ratings.count_column(account)
+        statement = statement.order_by(average.is_(None), average.desc(), raters.desc())
     statement = statement.order_by(Course.published_at.desc(), Course.id.desc())
     return db.paginate(statement, page=page, per_page=per_page, max_per_page=200, error_out=False)
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from app.catalog import queries, services
 from app.catalog.choices import CourseStatus, LessonType
+from app.catalog.course_ratings import course_ratings
 from app.catalog.forms import (
     CategoryForm,
     ConfirmForm,
@@ -38,9 +39,14 @@ def index():
     categories = queries.list_categories()
     category = queries.get_category_by_code(request.args.get("category"))
     query = request.args.get("q", "")[:50]
-    page = queries.list_courses_for(current_user, category=category, query=query, page=page_arg())
+    sorts = queries.available_sorts()
+    sort = request.args.get("sort") if request.args.get("sort") in sorts else "newest"
+    page = queries.list_courses_for(current_user, category=category, query=query, page=page_arg(), sort=sort)
+    ratings = course_ratings()
+    course_ids = [course.id for course in page.items]
     return render_template("catalog/index.html", page=page, categories=categories, category=category, query=query,
-                           lesson_counts=queries.lesson_counts([course.id for course in page.items]))
+                           lesson_counts=queries.lesson_counts(course_ids), sort=sort, sorts=sorts,
+                           ratings=ratings.averages_for(current_user, course_ids) if ratings else {})
 
 
 @login_required

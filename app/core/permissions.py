@@ -52,6 +52,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "act_as_terminal": frozenset({Role.TERMINAL}),
     # A learner's own pages: their courses, hours, make-ups (the home page sends them there).
     "learn": frozenset({Role.MEMBER}),
+    # Rate a course one has finished, on one's own device: never the shared TV, whose room is anonymous.
+    "rate_courses": frozenset({Role.MEMBER, Role.ORGANISER, Role.TRAINER}),
+    # A course's analytics (ratings, completion, drop-off, quiz items) over people in scope.
+    "view_course_analytics": frozenset({Role.TRAINER, Role.ORGANISER, Role.ADMIN}),
 }
 
 

@@ -93,6 +93,14 @@ def completed_lesson_ids(person_id: int, lesson_ids: list[int], course: Course |
     return {lesson_id for lesson_id, version in rows if versions.get(lesson_id, version) == version}
 
 
+def has_completed_course(person_id: int | None, course_id: int) -> bool:
+    """True once the person has completed some version of the course (what a rating needs)."""
+    if person_id is None:
+        return False
+    return db.session.scalar(select(CourseCompletion.id).where(
+        CourseCompletion.person_id == person_id, CourseCompletion.course_id == course_id).limit(1)) is not None
+
+
 def check_course_completion(person_id: int, course: Course, *, source: CreditSource | str,
                             at: datetime | None = None) -> CourseCompletion | None:
     """Record the course as complete (and grant its hours) if it now is; safe to call any time.

@@ -72,3 +72,19 @@ def loads(text: str | None) -> list[Interval]:
     if not text:
         return []
     return [(float(start), float(end)) for start, end in json.loads(text)]
+
+
+def segments_watched(intervals: Iterable[Interval], duration: float, count: int = 20,
+                     share: float = 0.5) -> list[bool]:
+    """Which of `count` equal segments of [0, duration] the intervals cover by at least `share`
+    of the segment's length (the drop-off curve counts a learner once per segment)."""
+    if duration <= 0 or count <= 0:
+        return []
+    merged = merge(intervals)
+    size = duration / count
+    watched = []
+    for number in range(count):
+        low, high = number * size, (number + 1) * size
+        covered = sum(max(0.0, min(end, high) - max(start, low)) for start, end in merged)
+        watched.append(covered >= share * size - 1e-9)
+    return watched
