@@ -185,7 +185,7 @@ def question_edit(question_id: int):
     form = QuestionEditForm()
     status = 200
     if request.method == "GET":
-        form.text.data = version.text
+        form.text.data = kind.text_for_form(services.version_as_parsed(version))
         form.answers.data = kind.answers_for_form(services.version_as_parsed(version))
         form.explanation.data = version.explanation
         form.points.data = version.points

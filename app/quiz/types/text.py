@@ -24,7 +24,10 @@ class ShortAnswer(GiftAnswers, QuestionType):
         return grading.grade_short(content, response)
 
     def reveal(self, view: QuestionView, content: dict, response, order: list[int]) -> None:
-        view.accepted = [a["text"] for a in content.get("answers", []) if a["fraction"] >= grading.FULL]
+        answers = content.get("answers", [])
+        view.accepted = [a["text"] for a in answers if a["fraction"] >= grading.FULL]
+        matched = grading.matching_short_answer(answers, response)
+        view.answer_feedback = matched.get("feedback", "") if matched else ""
 
     def answer_summary(self, parsed: ParsedQuestion) -> str:
         return " / ".join(answer.text for answer in parsed.answers)
