@@ -240,8 +240,11 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
             continue
         question.category = category
         question.images = _images(element.find("questiontext"), result.errors, location)
+        html_before = question.text_html
         _legacy_image(element, question, result.errors, location)
         _audio_players(question)
+        if question.text_html != html_before:  # the plain text is what the page shows, players included
+            question.text = html_to_text(question.text_html)
         _images_in_plain_texts(element, result.errors, location)
         image_count += len(question.images)
         if image_count > MAX_IMAGES:
