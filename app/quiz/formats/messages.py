@@ -54,6 +54,7 @@ MESSAGES = {
     "media_mismatch": "文件 {name} 的内容不是它的扩展名所说的图片或音频，已忽略",
     "media_unsupported": "文件 {name} 不是可以显示的图片（PNG、JPEG、GIF、WebP、BMP）或可以播放的音频（MP3、M4A、OGG、WAV），已忽略",
     "image_path_only": "图片 {name} 只写了文件路径，文件里没有图片数据，未能导入",
+    "file_missing": "题目引用的文件 {name} 不在导入文件中，无法显示",
     "image_in_answer": "答案或反馈中的图片 {name} 无法显示（答案和反馈只显示文字），未导入",
     # cloze (embedded answers)
     "cloze_no_blanks": "完形填空题中没有找到空格，空格应写成 {{1:SHORTANSWER:=答案}}",

@@ -12,8 +12,9 @@ Question types (ParsedQuestion.type) and the fields that matter for each:
                        with fraction > 0 are chosen; those options then carry 1/n each).
     truefalse          answer (bool). options holds two entries, "true" and "false", only to
                        keep per-answer feedback (fraction 1.0 on the correct one).
-    short              answers (ParsedOption: accepted text, fraction, feedback); compare with
-                       normalize_answer().
+    short              answers (ParsedOption: accepted text, fraction, feedback); compared with
+                       normalize_answer(), "*" being Moodle's wildcard (an answer "*" alone is
+                       "any other answer"); the first answer that matches counts, as in Moodle.
     numeric            answers (ParsedNumericAnswer: value, tolerance, fraction, feedback).
     matching           pairs (ParsedPair: left, right); an empty left is an extra wrong choice.
     essay              graded by a trainer; grader_info holds a reference answer if any.

@@ -194,6 +194,18 @@ def _audio_players(question: ParsedQuestion) -> None:
         question.text_html = html
 
 
+PLACEHOLDER_SRC = re.compile(r'(?:src|href)="' + re.escape(PLACEHOLDER_PREFIX) + r'([^"]+)"')
+
+
+def _missing_files(question: ParsedQuestion, errors: list[ParseError], location: str) -> None:
+    """A file the text refers to that did not come with it (or was refused) shows nothing; say so."""
+    kept = {quote(image.name) for image in question.images} | {image.name for image in question.images}
+    reported = {error.message for error in errors if error.location == location}
+    for name in dict.fromkeys(PLACEHOLDER_SRC.findall(question.text_html or "")):
+        if name not in kept and not any(unquote(name) in text for text in reported):
+            errors.append(ParseError(location, message("file_missing", name=unquote(name))))
+
+
 # Texts where an image cannot be shown: answers and feedback are kept as plain text.
 PLAIN_TEXT_TAGS = ("answer", "feedback", "generalfeedback", "subquestion", "graderinfo",
                    "correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
@@ -245,6 +257,7 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
         _audio_players(question)
         if question.text_html != html_before:  # the plain text is what the page shows, players included
             question.text = html_to_text(question.text_html)
+        _missing_files(question, result.errors, location)
         _images_in_plain_texts(element, result.errors, location)
         image_count += len(question.images)
         if image_count > MAX_IMAGES:

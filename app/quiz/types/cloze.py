@@ -70,6 +70,10 @@ def _accepted(blank: dict) -> list[str]:
     return texts
 
 
+def _numbered(match) -> str:
+    return f"({match.group(1)})____"
+
+
 class Cloze(QuestionType):
     name = "cloze"
     label = _l("Cloze (fill in the blanks)")
@@ -160,6 +164,9 @@ class Cloze(QuestionType):
             view.parts.append(TextPart(Markup(source[position:match.start()]), blank))
             position = match.end()
         view.parts.append(TextPart(Markup(source[position:])))
+        # pages that show the text without the blanks' inputs (the group's answer page) see "(1)____"
+        view.text = MARKER_RE.sub(_numbered, view.text)
+        view.html = Markup(MARKER_RE.sub(_numbered, source)) if view.html else None
 
     def reveal(self, view: QuestionView, content: dict, response, order: list[int]) -> None:
         values = response if isinstance(response, list) else []
@@ -173,6 +180,7 @@ class Cloze(QuestionType):
             item.accepted = _accepted(blank)
             for option in item.options:
                 option.correct = option.text in item.accepted
+        view.accepted = [f"({item.index + 1}) {' / '.join(item.accepted)}" for item in items]
 
     def answer_summary(self, parsed: ParsedQuestion) -> str:
         return " | ".join(" / ".join(answer.text for answer in blank.answers if answer.fraction >= grading.FULL)

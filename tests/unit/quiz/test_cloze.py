@@ -112,3 +112,32 @@ def test_case_sensitive_blank_and_negative_option_never_below_zero():
     content = _content(1)
     assert cloze_blank_fractions(content, [2, "cpc"]) == [0.0, 0.0]
     assert cloze_blank_fractions(content, [0, "CPC"]) == [1.0, 1.0]
+
+
+def test_the_page_model_cuts_the_text_at_its_blanks_and_reveals_per_blank():
+    from markupsafe import Markup
+
+    from app.quiz.types import QuestionView, question_type
+
+    kind = question_type("cloze")
+    content = _content()
+    order = kind.display_order(content, __import__("random").Random(1), shuffle_options=True)
+    assert order == [0, 1]  # a plain MULTICHOICE blank is not shuffled
+    response = kind.response_from_form(content, order, {"0": ["嘉兴"], "1": [""], "2": ["1"]})
+    assert response == ["嘉兴", None, 0]
+    view = QuestionView(position=1, type="cloze", text="中共一大在{#1}召开，出席代表共{#2}人，会址在{#3}。", html=None, points=4)
+    kind.fill_view(view, content, response, order)
+    assert [str(part.html) for part in view.parts] == ["中共一大在", "召开，出席代表共", "人，会址在", "。"]
+    assert [part.blank.kind for part in view.parts[:3]] == ["short", "numeric", "choice"]
+    assert view.parts[0].blank.value == "嘉兴" and view.parts[2].blank.options[0].chosen
+    assert view.parts[0].blank.feedback == "" and view.parts[0].blank.fraction is None  # nothing before submission
+    assert view.text == "中共一大在(1)____召开，出席代表共(2)____人，会址在(3)____。"
+    kind.reveal(view, content, response, order)
+    short, numeric, choice = (part.blank for part in view.parts[:3])
+    assert (short.fraction, short.feedback, short.accepted) == (0.5, "闭幕在嘉兴", ["上海"])
+    assert (numeric.fraction, numeric.accepted) == (0.0, ["13"])
+    assert choice.is_correct and choice.options[0].correct
+    assert view.accepted == ["(1) 上海", "(2) 13", "(3) 望志路 106 号"]
+    html_view = QuestionView(position=1, type="cloze", text="x", html=Markup("<p>a<b>{#1}</b></p>"), points=1)
+    kind.fill_view(html_view, {"blanks": content["blanks"][:1]}, None, [])
+    assert [str(part.html) for part in html_view.parts] == ["<p>a<b>", "</b></p>"]

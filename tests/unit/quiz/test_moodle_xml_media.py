@@ -132,3 +132,10 @@ def test_files_are_checked_by_content_and_size(name, data, expected):
     result = parse_moodle_xml(xml)
     assert result.questions[0].images == []
     assert [e.message for e in result.errors] == [expected]
+
+
+def test_a_file_the_text_refers_to_but_does_not_carry_is_reported_once():
+    xml = _question(_answer("100", "a"), text='<p><img src="@@PLUGINFILE@@/gone%201.png"><img src="@@PLUGINFILE@@/gone%201.png"></p>')
+    result = parse_moodle_xml(xml)
+    assert len(result.questions) == 1
+    assert [e.message for e in result.errors] == ["题目引用的文件 gone 1.png 不在导入文件中，无法显示"]
