@@ -2,13 +2,17 @@
 import and export, and grading per blank by weight."""
 from __future__ import annotations
 
+import random
+
 import pytest
+from markupsafe import Markup
 
 from app.quiz.formats import export, parse_bytes
 from app.quiz.formats.cloze import ClozeRefused, blank_syntax, embed_blanks, extract_blanks
 from app.quiz.formats.model import ParsedBlank, ParsedBlankAnswer
 from app.quiz.formats.moodle_xml import parse_moodle_xml
 from app.quiz.grading import blank_answer, cloze_blank_fractions, grade_cloze
+from app.quiz.types import QuestionView, question_type
 from app.quiz.types.cloze import blanks_content
 
 from .helpers import cloze_examples
@@ -115,13 +119,9 @@ def test_case_sensitive_blank_and_negative_option_never_below_zero():
 
 
 def test_the_page_model_cuts_the_text_at_its_blanks_and_reveals_per_blank():
-    from markupsafe import Markup
-
-    from app.quiz.types import QuestionView, question_type
-
     kind = question_type("cloze")
     content = _content()
-    order = kind.display_order(content, __import__("random").Random(1), shuffle_options=True)
+    order = kind.display_order(content, random.Random(1), shuffle_options=True)
     assert order == [0, 1]  # a plain MULTICHOICE blank is not shuffled
     response = kind.response_from_form(content, order, {"0": ["嘉兴"], "1": [""], "2": ["1"]})
     assert response == ["嘉兴", None, 0]
