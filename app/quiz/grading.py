@@ -113,7 +113,8 @@ def matching_short_answer(answers: list[dict], response, *, case_sensitive: bool
 
 
 def grade_short(content: dict, response) -> Grade:
-    answer = matching_short_answer(content.get("answers", []), response)
+    answer = matching_short_answer(content.get("answers", []), response,
+                                   case_sensitive=bool(content.get("case_sensitive")))
     return _graded(answer["fraction"] if answer else 0.0)
 
 

@@ -15,6 +15,7 @@ Question types (ParsedQuestion.type) and the fields that matter for each:
     short              answers (ParsedOption: accepted text, fraction, feedback); compared with
                        normalize_answer(), "*" being Moodle's wildcard (an answer "*" alone is
                        "any other answer"); the first answer that matches counts, as in Moodle.
+                       case_sensitive: Moodle's <usecase>1</usecase> (case is not folded).
     numeric            answers (ParsedNumericAnswer: value, tolerance, fraction, feedback).
     matching           pairs (ParsedPair: left, right); an empty left is an extra wrong choice.
     essay              graded by a trainer; grader_info holds a reference answer if any.
@@ -173,6 +174,7 @@ class ParsedQuestion:
     grader_info: str = ""
     images: list[ParsedImage] = field(default_factory=list)
     blanks: list[ParsedBlank] = field(default_factory=list)
+    case_sensitive: bool = False  # short only
 
     def to_report(self) -> dict:
         kind = self.type

@@ -3,7 +3,7 @@
 Question types read: multichoice (<single>true</single> gives "single", otherwise "multiple"
 with partial credit), multichoiceset (the all-or-nothing plugin type; "multiple" with grading
 "all_or_nothing"), truefalse, shortanswer (an answer "*" is Moodle's "any other answer" and is
-kept with its fraction and feedback), numerical (answer "*" is ignored), matching, essay
+kept with its fraction and feedback; <usecase>1</usecase> makes it case-sensitive), numerical (answer "*" is ignored), matching, essay
 (<graderinfo> becomes grader_info), description, cloze (formats/cloze.py reads the embedded
 answers; the points are the sum of the blanks' weights, as Moodle's import_multianswer gives),
 and category entries (the path, without the "$course$/top/" prefix, applies to the questions
@@ -317,6 +317,7 @@ def _parse_question(element: Element, qtype: str) -> ParsedQuestion:
         # "*" is Moodle's wildcard: an answer "*" (usually fraction 0) is "any other answer"
         # and keeps its feedback; the grader matches it as Moodle does.
         question.type = "short"
+        question.case_sensitive = _child_text(element, "usecase").strip().lower() in ("1", "true")
         question.answers = [option for option in _graded_options(element) if option.text]
         if not question.answers:
             raise QuestionSkipped("missing_answer")
@@ -441,7 +442,7 @@ def _question_xml(question: ParsedQuestion) -> str:
         lines.append(_answer(1.0 if question.answer else 0.0, "true", feedback.get("true", "")))
         lines.append(_answer(0.0 if question.answer else 1.0, "false", feedback.get("false", "")))
     elif kind == "short":
-        lines.append("    <usecase>0</usecase>")
+        lines.append(f"    <usecase>{1 if question.case_sensitive else 0}</usecase>")
         lines.extend(_answer(answer.fraction, answer.text, answer.feedback) for answer in question.answers)
     elif kind == "numeric":
         for answer in question.answers:

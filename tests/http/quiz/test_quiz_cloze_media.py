@@ -160,6 +160,10 @@ def test_member_answers_the_blanks_on_the_phone_and_sees_each_blanks_feedback(cl
     assert re.search(r'id="blank-result-1-2">.*?13.*?正确', after, re.S)
     assert "想一想党章第十条" in after  # the shortanswer catch-all's feedback
     assert attempt.status == AttemptStatus.NEEDS_GRADING  # the essay waits for a trainer
+    # the trainer's review shows the same blanks, with the answers given
+    login(client, "trainer")
+    review = client.get(f"/quiz/review/{attempt.id}").get_data(as_text=True)
+    assert re.search(r'id="blank-1-1">.*?嘉兴', review, re.S) and "闭幕在嘉兴" in review
 
 
 def test_audio_of_another_townships_bank_is_not_found(client, world, imported):

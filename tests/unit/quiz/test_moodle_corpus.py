@@ -43,6 +43,7 @@ def test_the_corpus_reads_as_moodle_reads_it(first, mp3):
     assert {question.type for question in first} == set(QUESTION_TYPES)
     by_title = {question.title: question for question in first}
     assert [(a.text, a.feedback) for a in by_title["填空带其他答案"].answers][-1] == ("*", "想一想党章第十条")
+    assert by_title["区分大小写"].case_sensitive and not by_title["填空带其他答案"].case_sensitive
     cloze = by_title["完形填空"]
     assert cloze.points == 6.0 and len(cloze.blanks) == 5 and cloze.text.startswith("中共一大在{#1}召开")
     assert [a.text for a in cloze.blanks[4].answers] == ["a}b", "c~d", "<e> & f"]

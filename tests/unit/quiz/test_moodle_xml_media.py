@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from app.quiz.formats import export
 from app.quiz.formats.moodle_xml import parse_moodle_xml
 from app.quiz.grading import grade_short, matching_short_answer, wildcard_match
 from app.quiz.types.text import ShortAnswer
@@ -139,3 +140,12 @@ def test_a_file_the_text_refers_to_but_does_not_carry_is_reported_once():
     result = parse_moodle_xml(xml)
     assert len(result.questions) == 1
     assert [e.message for e in result.errors] == ["题目引用的文件 gone 1.png 不在导入文件中，无法显示"]
+
+
+def test_usecase_makes_a_short_answer_case_sensitive_and_survives_export():
+    xml = _question("<usecase>1</usecase>" + _answer("100", "CPC"))
+    [question] = parse_moodle_xml(xml).questions
+    assert question.case_sensitive
+    content = ShortAnswer().content_from_parsed(question)
+    assert grade_short(content, "CPC").fraction == 1.0 and grade_short(content, "cpc").fraction == 0.0
+    assert parse_moodle_xml(export([question], "moodle_xml")).questions == [question]
