@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import subprocess
 
@@ -128,7 +129,7 @@ def _cloze_quiz(world, bank):
     return quiz
 
 
-def test_member_answers_the_blanks_on_the_phone_and_sees_each_blanks_feedback(client, world, imported, mp3):
+def test_member_answers_the_blanks_on_the_phone_and_sees_each_blanks_feedback(app, client, world, imported, mp3):
     bank, _preview = imported
     quiz = _cloze_quiz(world, bank)
     login(client, "member-a1")
@@ -161,8 +162,9 @@ def test_member_answers_the_blanks_on_the_phone_and_sees_each_blanks_feedback(cl
     assert "想一想党章第十条" in after  # the shortanswer catch-all's feedback
     assert attempt.status == AttemptStatus.NEEDS_GRADING  # the essay waits for a trainer
     # the trainer's review shows the same blanks, with the answers given
-    login(client, "trainer")
-    review = client.get(f"/quiz/review/{attempt.id}").get_data(as_text=True)
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    review = trainer.get(f"/quiz/review/{attempt.id}").get_data(as_text=True)
     assert re.search(r'id="blank-1-1">.*?嘉兴', review, re.S) and "闭幕在嘉兴" in review
 
 
@@ -196,3 +198,19 @@ def test_trainer_writes_a_cloze_by_hand_and_edits_it(client, world):
     db.session.refresh(question)
     assert [a["text"] for a in question.current_version.content["blanks"][0]["answers"]] == ["北京", "Beijing"]
     assert question.current_version.number == 2
+
+
+def test_cli_reports_blanks_and_says_gift_leaves_the_cloze_out(app, world, tmp_path, mp3):
+    source = tmp_path / "moodle.xml"
+    source.write_bytes(moodle_xml(mp3))
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["quiz", "import", str(source), "--bank", "党史", "--dry-run", "--json"])
+    report = json.loads(dry.stdout)
+    cloze = report["questions"][0]
+    assert cloze["type"] == "cloze" and [blank["weight"] for blank in cloze["blanks"]] == [1, 2, 1]
+    assert report["questions"][1]["images"] == [{"name": "speech.mp3", "mime": "audio/mpeg", "size": len(mp3)}]
+    assert runner.invoke(args=["quiz", "import", str(source), "--bank", "党史"]).exit_code == 0
+    gift = runner.invoke(args=["quiz", "export", "--bank", "党史", "--format", "gift", "-o", str(tmp_path / "out.gift")])
+    assert gift.exit_code == 0
+    assert "第 1 题：GIFT 格式不支持完形填空题，未导出；请用 Moodle XML 导出" in gift.stderr
+    assert "中共一大" not in (tmp_path / "out.gift").read_text(encoding="utf-8")
