@@ -12,6 +12,8 @@ Responses are stored in canonical form (original indexes, never display position
     numeric     str as typed ("2.5", "２．５", "2,5")
     matching    list[str | None], the chosen right-hand text for each pair in order
     essay       str
+    cloze       list, one entry per blank: str as typed (short, numeric), int index of the
+                chosen option (choice), None for a blank left empty
     description (no response)
 
 A grade's fraction is in [0, 1]: negative option fractions lower a choice score but never
@@ -21,6 +23,7 @@ descriptions carry no score at all.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -83,13 +86,36 @@ def grade_truefalse(content: dict, response) -> Grade:
     return _graded(1.0 if response == bool(content.get("answer")) else 0.0)
 
 
+def _compared(text: str, case_sensitive: bool) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip() if case_sensitive else normalize_answer(text)
+
+
+def wildcard_match(pattern: str, given: str, *, case_sensitive: bool = False) -> bool:
+    """Moodle's shortanswer comparison (compare_string_with_wildcard): "*" in an answer stands
+    for any text, "\\*" for a star; "*" alone matches every answer."""
+    pattern, given = _compared(pattern, case_sensitive), _compared(given, case_sensitive)
+    if pattern == "*":
+        return True
+    bits = re.split(r"(?<!\\)\*+", pattern)
+    regexp = ".*".join(re.escape(bit.replace("\\*", "*")) for bit in bits)
+    return re.fullmatch(regexp, given, re.S) is not None
+
+
+def matching_short_answer(answers: list[dict], response, *, case_sensitive: bool = False) -> dict | None:
+    """The first answer, in the author's order, the response matches (Moodle's
+    get_matching_answer), or None. An empty response matches nothing."""
+    if not isinstance(response, str) or not _compared(response, case_sensitive):
+        return None
+    for answer in answers:
+        if wildcard_match(answer["text"], response, case_sensitive=case_sensitive):
+            return answer
+    return None
+
+
 def grade_short(content: dict, response) -> Grade:
-    given = normalize_answer(response) if isinstance(response, str) else ""
-    if not given:
-        return _graded(0.0)
-    fractions = [answer["fraction"] for answer in content.get("answers", [])
-                 if normalize_answer(answer["text"]) == given]
-    return _graded(max(fractions, default=0.0))
+    answer = matching_short_answer(content.get("answers", []), response,
+                                   case_sensitive=bool(content.get("case_sensitive")))
+    return _graded(answer["fraction"] if answer else 0.0)
 
 
 def parse_number(raw) -> float | None:
@@ -116,6 +142,51 @@ def grade_numeric(content: dict, response) -> Grade:
     fractions = [answer["fraction"] for answer in content.get("answers", [])
                  if abs(value - answer["value"]) <= answer["tolerance"] + 1e-9]
     return _graded(max(fractions, default=0.0))
+
+
+def matching_numeric_answer(answers: list[dict], response) -> dict | None:
+    """The first answer the typed number is within tolerance of; "*" matches any number."""
+    value = parse_number(response)
+    if value is None:
+        return None
+    for answer in answers:
+        if answer["text"] == "*":
+            return answer
+        expected = parse_number(answer["text"])
+        if expected is not None and abs(value - expected) <= answer.get("tolerance", 0.0) + 1e-9:
+            return answer
+    return None
+
+
+def blank_answer(blank: dict, value) -> dict | None:
+    """The alternative of a cloze blank a response value chose or matched, or None."""
+    answers = blank.get("answers", [])
+    if blank["kind"] == "choice":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(answers)
+        return answers[value] if ok else None
+    if blank["kind"] == "numeric":
+        return matching_numeric_answer(answers, value)
+    return matching_short_answer(answers, value, case_sensitive=blank.get("case_sensitive", False))
+
+
+def cloze_blank_fractions(content: dict, response) -> list[float]:
+    values = response if isinstance(response, list) else []
+    fractions = []
+    for index, blank in enumerate(content.get("blanks", [])):
+        answer = blank_answer(blank, values[index] if index < len(values) else None)
+        fractions.append(clamp(answer["fraction"]) if answer else 0.0)
+    return fractions
+
+
+def grade_cloze(content: dict, response) -> Grade:
+    """Moodle's multianswer: each blank is worth its weight; the question's fraction is the
+    weighted sum of the blanks' fractions over the total weight."""
+    blanks = content.get("blanks", [])
+    total = sum(blank.get("weight", 1) for blank in blanks)
+    if not total:
+        return _graded(0.0)
+    fractions = cloze_blank_fractions(content, response)
+    return _graded(sum(blank.get("weight", 1) * fraction for blank, fraction in zip(blanks, fractions)) / total)
 
 
 def grade_matching(content: dict, response) -> Grade:

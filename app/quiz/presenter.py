@@ -37,7 +37,7 @@ def question_view(question: AttemptQuestion, *, reveal: bool) -> QuestionView:
                         html=render_question_html(version.text_html), points=question.max_score,
                         answer_template=kind.answer_template, review_template=kind.review_template,
                         scores_points=kind.scores_points, graded_by_hand=kind.graded_by_hand,
-                        inputmode=kind.inputmode, answered=response is not None)
+                        inputmode=kind.inputmode, inline_text=kind.inline_text, answered=response is not None)
     kind.fill_view(view, content, response, order)
     if reveal:
         view.revealed = True

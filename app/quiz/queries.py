@@ -362,3 +362,9 @@ def _each_attempt(statement) -> Iterator[Attempt]:
 def can_grade(account: Account, quiz: Quiz) -> bool:
     """Essays are graded by those who build quizzes (trainers, organisers) and see the attempt."""
     return can(account, "manage_quizzes")
+
+
+def bank_question_types(bank) -> set[str]:
+    """The question types a bank holds (not archived questions)."""
+    return set(db.session.scalars(select(Question.type).where(Question.bank_id == bank.id,
+                                                              Question.is_archived.is_(False)).distinct()))

@@ -32,6 +32,7 @@ from app.quiz.signals import quiz_passed
 from app.quiz.content import content_from_parsed, parsed_from_content
 from app.quiz.counting import counted_attempts
 from app.quiz.formats import ParsedImage, ParsedQuestion, ParseResult, export, parse_bytes
+from app.quiz.formats.media import MEDIA_EXTENSIONS
 from app.quiz.formats.richtext import PLACEHOLDER_PREFIX
 from app.quiz.models import (
     Attempt, AttemptQuestion, AttemptStatus, Question, QuestionBank, QuestionCategory, QuestionImage, QuestionTag,
@@ -159,7 +160,7 @@ def create_question(bank: QuestionBank, *, kind: str, account: Account | None, t
         raise QuizError(_("Choose a question type.")) from None
     text = _checked_text_and_points(question_kind, text, points)
     parsed = _parse_answers(question_kind, text, answers or "")
-    parsed.text, parsed.text_html = text, None
+    parsed.text, parsed.text_html = (parsed.text if question_kind.text_in_answers else text), None
     parsed.feedback = (explanation or "").strip()
     parsed.points = float(points)
     parsed.category = clean_category_path(category)
@@ -178,7 +179,14 @@ def edit_question(question: Question, *, account: Account | None, text: str, exp
     kind = question_type(question.type)
     parsed = version_as_parsed(current)
     text = _checked_text_and_points(kind, text, points)
-    if answers_gift is not None and answers_gift.strip() and kind.edit_template is not None:
+    if kind.text_in_answers:
+        # the text holds the answers too (cloze blanks): both are read from it
+        new = _parse_answers(kind, text, "")
+        new.title, new.category, new.penalty = parsed.title, parsed.category, parsed.penalty
+        if new.text == current.text:
+            new.text_html = current.text_html  # only answers changed: the formatting stays
+        parsed, text = new, new.text
+    elif answers_gift is not None and answers_gift.strip() and kind.edit_template is not None:
         new = _parse_answers(kind, text, answers_gift)
         new.title, new.category = parsed.title, parsed.category
         parsed = new
@@ -240,16 +248,15 @@ def _import_one(bank: QuestionBank, parsed: ParsedQuestion, account: Account | N
     return add_question(bank, parsed, account=account)
 
 
-IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
-                    "image/svg+xml": "svg", "image/bmp": "bmp"}
 
 
 def _store_images(bank: QuestionBank, images: list[ParsedImage], html: str) -> str:
-    """Put each image in media storage and point the HTML at it (by image id)."""
+    """Put each image or audio file in media storage and point the HTML at it (by id). The
+    parser let through only what app.quiz.formats.media accepts (checked by content)."""
     storage = storage_from_config(current_app.config)
     for image in images:
-        extension = IMAGE_EXTENSIONS.get(image.mime)
-        if extension is None or extension == "svg":  # SVG can carry script; not served
+        extension = MEDIA_EXTENSIONS.get(image.mime)
+        if extension is None:  # never reached from the parsers; kept as the storage's own guard
             continue
         key = f"quiz-images/{bank.id}/{uuid.uuid4().hex}.{extension}"
         with tempfile.TemporaryDirectory() as folder:
@@ -292,7 +299,7 @@ def _images_back(html: str, images: dict[int, QuestionImage], storage) -> tuple[
         image = images.get(int(match.group(1)))
         if image is None:
             return match.group(0)
-        name = f"image{image.id}.{IMAGE_EXTENSIONS.get(image.mime, 'bin')}"
+        name = f"{'audio' if image.mime.startswith('audio/') else 'image'}{image.id}.{MEDIA_EXTENSIONS.get(image.mime, 'bin')}"
         with storage.open(image.storage_key) as handle:
             found.append(ParsedImage(name=name, mime=image.mime, data=handle.read()))
         return PLACEHOLDER_PREFIX + quote(name)

@@ -51,7 +51,23 @@ MESSAGES = {
     "invalid_grade": "得分比例 {values} 不是 Moodle 允许的值（如 100%、50%、33.33333%、25%、20%、10%），整题未导入",
     "empty_answer_block": "答案部分没有可识别的答案",
     "bad_matching": "匹配题的每一项都应写成 =左项 -> 右项",
+    # media in questions (Moodle XML)
+    "audio_too_large": "音频 {name} 过大，已忽略（上限 {limit}）",
+    "media_mismatch": "文件 {name} 的内容不是它的扩展名所说的图片或音频，已忽略",
+    "media_unsupported": "文件 {name} 不是可以显示的图片（PNG、JPEG、GIF、WebP、BMP）或可以播放的音频（MP3、M4A、OGG、WAV），已忽略",
+    "image_path_only": "图片 {name} 只写了文件路径，文件里没有图片数据，未能导入",
+    "file_missing": "题目引用的文件 {name} 不在导入文件中，无法显示",
+    "image_in_answer": "答案或反馈中的图片 {name} 无法显示（答案和反馈只显示文字），未导入",
+    # cloze (embedded answers)
+    "cloze_no_blanks": "完形填空题中没有找到空格，空格应写成 {{1:SHORTANSWER:=答案}}",
+    "cloze_unsupported_blank": "第 {number} 个空格的类型“{value}”（多项选择）暂不支持，整题未导入",
+    "cloze_bad_number": "第 {number} 个空格是数值空格，但“{value}”不是数字",
+    "cloze_too_few_options": "第 {number} 个空格是选择空格，至少需要两个选项",
+    "cloze_no_answer": "第 {number} 个空格没有答案",
+    "cloze_no_full_marks": "第 {number} 个空格没有满分（= 或 %100%）的答案",
+    "cloze_marker_lost": "完形填空题的空格位置无法保留（空格写在了链接或图片的属性里），整题未导入",
     # exports
+    "export_cloze_unsupported": "{format} 格式不支持完形填空题，未导出；请用 Moodle XML 导出",
     "export_unsupported_type": "Excel 模板不支持此题型（{type}），未导出",
     "export_type_unknown_to_formats": "导入导出格式不支持此题型（{type}），未导出",
     "export_too_many_options": "选项超过 8 个，Excel 模板无法容纳，未导出",

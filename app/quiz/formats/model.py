@@ -12,14 +12,20 @@ Question types (ParsedQuestion.type) and the fields that matter for each:
                        with fraction > 0 are chosen; those options then carry 1/n each).
     truefalse          answer (bool). options holds two entries, "true" and "false", only to
                        keep per-answer feedback (fraction 1.0 on the correct one).
-    short              answers (ParsedOption: accepted text, fraction, feedback); compare with
-                       normalize_answer().
+    short              answers (ParsedOption: accepted text, fraction, feedback); compared with
+                       normalize_answer(), "*" being Moodle's wildcard (an answer "*" alone is
+                       "any other answer"); the first answer that matches counts, as in Moodle.
+                       case_sensitive: Moodle's <usecase>1</usecase> (case is not folded).
     numeric            answers (ParsedNumericAnswer: value, tolerance, fraction, feedback);
                        other_feedback is the feedback for any other answer (Moodle's "*"
                        answer with grade 0; GIFT's ``~#feedback``), "" when there is none.
     matching           pairs (ParsedPair: left, right); an empty left is an extra wrong choice.
     essay              graded by a trainer; grader_info holds a reference answer if any.
     description        text only, no score.
+    cloze              Moodle's "embedded answers" (multianswer): text and text_html hold a
+                       marker ``{#n}`` (n from 1) where blank n stands; blanks (ParsedBlank)
+                       say what each blank accepts. formats/cloze.py reads and writes the
+                       syntax ``{1:SHORTANSWER:=a#feedback~%50%b}``.
 
 Every question has title (may be ""), category ("" = none; "/"-separated path), text (plain
 text, markup and escapes removed), text_html (sanitised HTML or None), feedback (general
@@ -33,15 +39,15 @@ every key of the issue's report is present on every question, set to null where 
 apply to the type (options is null except for choice and true/false questions; answer only for
 truefalse; answers only for short and numeric; pairs only for matching). Extra keys: text_html,
 penalty, grading (multiple only, else null), grader_info (essay only, else null),
-other_feedback (numeric only, else null) and images
-(list of {name, mime, size}; never the bytes).
+other_feedback (numeric only, else null), images (list of {name, mime, size}; never the
+bytes) and blanks (cloze only, else null).
 """
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
 
-QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matching", "essay", "description")
+QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "matching", "essay", "description", "cloze")
 CHOICE_TYPES = ("single", "multiple")
 GRADING_PARTIAL = "partial"
 GRADING_ALL_OR_NOTHING = "all_or_nothing"
@@ -50,6 +56,7 @@ GRADING_ALL_OR_NOTHING = "all_or_nothing"
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_QUESTIONS = 5000
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_AUDIO_BYTES = 10 * 1024 * 1024
 MAX_IMAGES = 500
 MAX_TEXT_CHARS = 100_000  # one question's text; longer is surely not a question
 # Fractions are kept to 7 decimals so that Moodle's "33.33333" and 1/3 compare equal.
@@ -122,9 +129,34 @@ class ParsedPair:
 
 @dataclass
 class ParsedImage:
+    """A file embedded in a question's text: an image, or audio (mime "audio/...")."""
     name: str
     mime: str
     data: bytes = field(repr=False)
+
+
+@dataclass
+class ParsedBlankAnswer:
+    """One alternative of a cloze blank. text is the accepted text (short: may hold the
+    wildcard "*"), the option's text (choice) or the number as written (numeric; "*" is any
+    number)."""
+    text: str
+    fraction: float = 0.0
+    feedback: str = ""
+    tolerance: float = 0.0
+
+
+@dataclass
+class ParsedBlank:
+    """One embedded answer of a cloze question. kind: "short", "numeric" or "choice";
+    weight: Moodle's number prefix (the blank's marks, default 1); layout of a choice blank:
+    "dropdown" (MC), "vertical" (MCV), "horizontal" (MCH)."""
+    kind: str
+    answers: list[ParsedBlankAnswer] = field(default_factory=list)
+    weight: int = 1
+    case_sensitive: bool = False
+    layout: str = "dropdown"
+    shuffle: bool = False
 
 
 @dataclass
@@ -145,6 +177,8 @@ class ParsedQuestion:
     grader_info: str = ""
     other_feedback: str = ""
     images: list[ParsedImage] = field(default_factory=list)
+    blanks: list[ParsedBlank] = field(default_factory=list)
+    case_sensitive: bool = False  # short only
 
     def to_report(self) -> dict:
         kind = self.type
@@ -165,6 +199,7 @@ class ParsedQuestion:
             "grader_info": self.grader_info if kind == "essay" else None,
             "other_feedback": self.other_feedback if kind == "numeric" else None,
             "images": [{"name": image.name, "mime": image.mime, "size": len(image.data)} for image in self.images],
+            "blanks": None,
         }
         if kind in CHOICE_TYPES or kind == "truefalse":
             report["options"] = [
@@ -177,6 +212,14 @@ class ParsedQuestion:
             report["answers"] = [
                 {"value": answer.value, "tolerance": answer.tolerance, "fraction": answer.fraction}
                 for answer in self.answers
+            ]
+        if kind == "cloze":
+            report["blanks"] = [
+                {"kind": blank.kind, "weight": blank.weight, "case_sensitive": blank.case_sensitive,
+                 "layout": blank.layout, "shuffle": blank.shuffle,
+                 "answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback, "tolerance": a.tolerance}
+                             for a in blank.answers]}
+                for blank in self.blanks
             ]
         if kind == "matching":
             report["pairs"] = [{"left": pair.left, "right": pair.right} for pair in self.pairs]

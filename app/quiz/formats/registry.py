@@ -13,7 +13,9 @@ the 题型 column is CSV, anything else GIFT.
 A file that yields neither questions nor errors gets the error "no questions found".
 Input larger than model.MAX_INPUT_BYTES (20 MB) or empty is refused before any parsing;
 every failure that refuses a whole file is a ParseResult with no questions and one error at
-location "file". Exporters that cannot hold a question append a ParseError to ``errors``.
+location "file". Exporters that cannot hold a question append a ParseError to ``errors``;
+each format lists the types it writes (QuestionFormat.types): cloze only in Moodle XML, so
+export() leaves cloze out of GIFT and Excel with the error "export_cloze_unsupported".
 """
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ class QuestionFormat:
     mime: str
     parse: Callable[[bytes], ParseResult]
     export: Callable[..., bytes] | None
+    # the question types its exporter writes; others are left out with an error
+    types: tuple[str, ...] = tuple(kind for kind in QUESTION_TYPES if kind != "cloze")
 
 
 FORMATS: dict[str, QuestionFormat] = {
@@ -46,7 +50,8 @@ FORMATS: dict[str, QuestionFormat] = {
         QuestionFormat("xls", "Excel 97-2003", (".xls",), "application/vnd.ms-excel", parse_xls, None),
         QuestionFormat("csv", "CSV", (".csv",), "text/csv", parse_csv, None),
         QuestionFormat("gift", "GIFT", (".gift", ".txt"), "text/plain", parse_gift, export_gift),
-        QuestionFormat("moodle_xml", "Moodle XML", (".xml",), "application/xml", parse_moodle_xml, export_moodle_xml),
+        QuestionFormat("moodle_xml", "Moodle XML", (".xml",), "application/xml", parse_moodle_xml, export_moodle_xml,
+                       QUESTION_TYPES),
     )
 }
 ZIP_MAGIC = b"PK\x03\x04"
@@ -94,10 +99,26 @@ def export(questions: list[ParsedQuestion], format: str, errors: list[ParseError
     fmt = FORMATS.get(format)
     if fmt is None or fmt.export is None:
         raise ValueError(f"no exporter for format {format!r}")
-    known = []
+    known, numbers, skipped = [], [], []
     for number, question in enumerate(questions, start=1):
-        if question.type in QUESTION_TYPES:
+        if question.type in fmt.types:
             known.append(question)
-        elif errors is not None:
-            errors.append(ParseError(f"question {number}", message("export_type_unknown_to_formats", type=question.type)))
-    return fmt.export(known, errors)
+            numbers.append(number)
+        elif question.type in QUESTION_TYPES:
+            skipped.append(ParseError(f"question {number}", message("export_cloze_unsupported", format=fmt.label)))
+        else:
+            skipped.append(ParseError(f"question {number}", message("export_type_unknown_to_formats", type=question.type)))
+    written: list[ParseError] = []
+    data = fmt.export(known, written)
+    if errors is not None:
+        for error in written:  # the exporter counts the questions it was given; say which they were
+            kind, _sep, index = error.location.partition(" ")
+            if kind == "question" and index.isdigit() and 0 < int(index) <= len(numbers):
+                error.location = f"question {numbers[int(index) - 1]}"
+        errors.extend(sorted(skipped + written, key=_question_number))
+    return data
+
+
+def _question_number(error: ParseError) -> int:
+    kind, _sep, number = error.location.partition(" ")
+    return int(number) if kind == "question" and number.isdigit() else 0

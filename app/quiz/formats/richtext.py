@@ -1,8 +1,8 @@
 """HTML and XML helpers shared by the parsers: sanitising, Markdown, HTML to plain text, safe XML.
 
-sanitize_html keeps basic formatting and <img> whose src is the image placeholder
-``@@PLUGINFILE@@/<name>`` (see model.py); every other image source is dropped, so imported
-text never makes a reader's browser fetch anything from elsewhere.
+sanitize_html keeps basic formatting, <img> and <audio controls> (with <source>) whose src is
+the file placeholder ``@@PLUGINFILE@@/<name>`` (see model.py); every other image or audio
+source is dropped, so imported text never makes a reader's browser fetch anything from elsewhere.
 
 markdown_to_safe_html renders Markdown with the site's one renderer (app.core.markdown, also
 used for text lessons) and sanitises the result like any imported HTML.
@@ -26,14 +26,17 @@ PLACEHOLDER_PREFIX = "@@PLUGINFILE@@/"
 ALLOWED_TAGS = {
     "p", "br", "b", "strong", "i", "em", "u", "s", "del", "sub", "sup", "span", "div", "ul", "ol", "li",
     "table", "thead", "tbody", "tr", "th", "td", "pre", "code", "blockquote", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "a", "img",
+    "h4", "h5", "h6", "hr", "a", "img", "audio", "source",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "audio": {"src", "controls", "preload"},
+                      "source": {"src", "type"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 
 
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
-    if tag == "img" and name == "src" and not value.startswith(PLACEHOLDER_PREFIX):
+    if tag in ("img", "audio", "source") and name == "src" and not value.startswith(PLACEHOLDER_PREFIX):
         return None
+    if tag == "audio" and name == "controls":
+        return "controls"  # always shown with its controls
     return value
 
 

@@ -138,7 +138,8 @@ class QuestionVersion(db.Model):
 
 
 class QuestionImage(TimestampMixin, db.Model):
-    """An image imported with a question (Moodle XML), kept in media storage."""
+    """An image or audio file imported with a question (Moodle XML), kept in media storage
+    (the table keeps its first name; mime says which it is)."""
 
     __tablename__ = "question_image"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from app.quiz.types.base import InvalidAnswers, OptionView, PairView, QuestionType, QuestionView
 from app.quiz.types.choice import MultipleChoice, SingleChoice, TrueFalse
+from app.quiz.types.cloze import Cloze
 from app.quiz.types.description import Description
 from app.quiz.types.matching import Matching, matching_choices
 from app.quiz.types.text import Essay, Numeric, ShortAnswer
@@ -27,7 +28,8 @@ class UnknownQuestionType(ValueError):
 
 _TYPES: dict[str, QuestionType] = {
     kind.name: kind for kind in (
-        SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numeric(), Matching(), Essay(), Description(),
+        SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numeric(), Matching(), Cloze(), Essay(),
+        Description(),
     )
 }
 

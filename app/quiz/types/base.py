@@ -57,6 +57,38 @@ class PairView:
 
 
 @dataclass
+class BlankView:
+    """One blank of a cloze question (app.quiz.types.cloze): a text input or a choice inline."""
+    index: int  # 0-based; the form field is q<position>_<index>
+    kind: str  # "short", "numeric", "choice"
+    layout: str = "dropdown"  # choice: "dropdown" (a select), "vertical" or "horizontal" (buttons)
+    weight: int = 1
+    size: int = 8  # a text input's width in characters
+    options: list[OptionView] = field(default_factory=list)  # choice, in display order
+    value: str = ""  # the typed text (short, numeric)
+    # after submission
+    fraction: float | None = None
+    feedback: str = ""
+    accepted: list[str] = field(default_factory=list)
+
+    @property
+    def answer_text(self) -> str:
+        chosen = [option.text for option in self.options if option.chosen]
+        return chosen[0] if chosen else self.value
+
+    @property
+    def is_correct(self) -> bool:
+        return self.fraction is not None and self.fraction >= FULL
+
+
+@dataclass
+class TextPart:
+    """A piece of question text (safe HTML) followed by a blank, or by nothing."""
+    html: Markup
+    blank: BlankView | None = None
+
+
+@dataclass
 class QuestionView:
     position: int
     type: str
@@ -68,6 +100,8 @@ class QuestionView:
     scores_points: bool = True
     graded_by_hand: bool = False
     inputmode: str | None = None  # a text answer's keyboard hint ("decimal")
+    inline_text: bool = False  # the answer template shows the text itself (cloze: blanks inside it)
+    parts: list[TextPart] = field(default_factory=list)  # cloze: the text cut at its blanks
     options: list[OptionView] = field(default_factory=list)
     choices: list[OptionView] = field(default_factory=list)  # matching: right-hand texts
     pairs: list[PairView] = field(default_factory=list)
@@ -78,6 +112,7 @@ class QuestionView:
     score: float | None = None
     fraction: float | None = None
     accepted: list[str] = field(default_factory=list)
+    answer_feedback: str = ""  # the feedback of the answer the response matched (short answer)
     explanation: str = ""
     grader_comment: str = ""
 
@@ -114,6 +149,8 @@ class QuestionType:
     scores_points = True  # counts toward the attempt's maximum score
     text_required = True  # a question without text asks nothing
     inputmode: str | None = None
+    inline_text = False  # the answer and review templates show the question text themselves
+    text_in_answers = False  # parse_answers reads the answers from the text and returns the text to store
     # Display order: "never" shuffled, shuffled when the quiz "asks" for shuffled options, or "always".
     shuffle = "never"
 
@@ -135,6 +172,10 @@ class QuestionType:
     def answers_for_form(self, parsed: ParsedQuestion) -> str:
         """The answers field showing the stored answers."""
         return ""
+
+    def text_for_form(self, parsed: ParsedQuestion) -> str:
+        """The text field showing the stored text."""
+        return parsed.text
 
     # --- taking the quiz ---
 

@@ -15,16 +15,23 @@ class ShortAnswer(GiftAnswers, QuestionType):
     answers_hint = GIFT_HINT
 
     def content_from_parsed(self, parsed: ParsedQuestion) -> dict:
-        return {"answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback} for a in parsed.answers]}
+        content = {"answers": [{"text": a.text, "fraction": a.fraction, "feedback": a.feedback} for a in parsed.answers]}
+        if parsed.case_sensitive:
+            content["case_sensitive"] = True
+        return content
 
     def fill_parsed(self, parsed: ParsedQuestion, content: dict) -> None:
         parsed.answers = [ParsedOption(a["text"], a["fraction"], a.get("feedback", "")) for a in content["answers"]]
+        parsed.case_sensitive = bool(content.get("case_sensitive"))
 
     def grade(self, content: dict, response) -> grading.Grade:
         return grading.grade_short(content, response)
 
     def reveal(self, view: QuestionView, content: dict, response, order: list[int]) -> None:
-        view.accepted = [a["text"] for a in content.get("answers", []) if a["fraction"] >= grading.FULL]
+        answers = content.get("answers", [])
+        view.accepted = [a["text"] for a in answers if a["fraction"] >= grading.FULL]
+        matched = grading.matching_short_answer(answers, response, case_sensitive=bool(content.get("case_sensitive")))
+        view.answer_feedback = matched.get("feedback", "") if matched else ""
 
     def answer_summary(self, parsed: ParsedQuestion) -> str:
         return " / ".join(answer.text for answer in parsed.answers)

@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 
 from app.quiz.formats import ParsedImage, ParsedNumericAnswer, ParsedOption, ParsedPair, ParsedQuestion
+from app.quiz.formats.model import ParsedBlank, ParsedBlankAnswer
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "quiz"
 
@@ -67,6 +68,38 @@ def one_of_each_type() -> list[ParsedQuestion]:
                        options=[ParsedOption("a=b", 1.0, "x#y"), ParsedOption("c~d", 0.0), ParsedOption("[e]", 0.0)]),
         ParsedQuestion(type="truefalse", title="富文本", text="请看加粗文字", text_html="<p>请看<b>加粗</b>文字</p>",
                        answer=True, options=[ParsedOption("true", 1.0), ParsedOption("false", 0.0)]),
+        ParsedQuestion(type="short", title="其他答案", text="党的最高领导机关是？",
+                       answers=[ParsedOption("全国代表大会", 1.0, "对"), ParsedOption("*大会", 0.5, "要写全称"),
+                                ParsedOption("*", 0.0, "想一想党章第十条")]),
+        *cloze_examples(),
+    ]
+
+
+def cloze_examples() -> list[ParsedQuestion]:
+    """Cloze questions: plain and HTML text, every kind of blank, weights, feedback, escapes."""
+    return [
+        ParsedQuestion(
+            type="cloze", title="完形填空", category="党史/第一章", text="中共一大在{#1}召开，出席代表共{#2}人，会址在{#3}。",
+            points=4.0, feedback="1921 年 7 月在上海召开。",
+            blanks=[
+                ParsedBlank("short", [ParsedBlankAnswer("上海", 1.0, "对"), ParsedBlankAnswer("嘉兴", 0.5, "闭幕在嘉兴"),
+                                      ParsedBlankAnswer("*", 0.0, "再想想")]),
+                ParsedBlank("numeric", [ParsedBlankAnswer("13", 1.0, "正确", 0.0), ParsedBlankAnswer("12", 0.5, "", 1.0)],
+                            weight=2),
+                ParsedBlank("choice", [ParsedBlankAnswer("望志路 106 号", 1.0), ParsedBlankAnswer("北京大学", 0.0, "不是")]),
+            ]),
+        ParsedQuestion(
+            type="cloze", title="富文本完形", text="选出 {#1}，并写出 {#2}",
+            text_html="<p>选出 <b>{#1}</b>，并写出 {#2}</p>", points=3.0,
+            blanks=[
+                ParsedBlank("choice", [ParsedBlankAnswer("a}b", 1.0, "x#y"), ParsedBlankAnswer("c~d <e>", 0.0),
+                                       ParsedBlankAnswer("f & g", -0.5)], layout="vertical", shuffle=True),
+                ParsedBlank("short", [ParsedBlankAnswer("CPC", 1.0)], weight=2, case_sensitive=True),
+            ]),
+        ParsedQuestion(
+            type="cloze", title="横排选择", text="晚疫病由{#1}引起。", points=1.0,
+            blanks=[ParsedBlank("choice", [ParsedBlankAnswer("细菌", 0.0), ParsedBlankAnswer("真菌", 1.0)],
+                                layout="horizontal")]),
     ]
 
 

@@ -92,4 +92,4 @@ def test_essay_is_pending_and_description_unscored():
 
 def test_unknown_type_is_an_error():
     with pytest.raises(UnknownQuestionType):
-        grade("cloze", {}, None)
+        grade("calculated", {}, None)

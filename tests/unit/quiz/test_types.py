@@ -32,7 +32,7 @@ def test_stored_content_gives_the_question_back(question):
 def test_the_answers_field_reads_what_it_shows(app, question):
     kind = question_type(question.type)
     field = kind.answers_for_form(question)
-    parsed = kind.parse_answers(question.text, field)
+    parsed = kind.parse_answers(kind.text_for_form(question), field)
     assert content_from_parsed(parsed) == content_from_parsed(dataclasses.replace(question, penalty=None))
 
 

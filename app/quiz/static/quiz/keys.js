@@ -1,6 +1,8 @@
 /* Keyboard and remote control for quiz pages on a terminal (TV).
  * Number keys 1-9 choose option n (toggle for multiple choice); Enter goes on (submits the
- * form marked data-quiz-keys="form"). Without this script the page works with plain radio
+ * form marked data-quiz-keys="form"). In a cloze question the keys act on the focused blank
+ * (data-quiz-blank): a number chooses option n of a choice blank (arrow keys work as usual),
+ * a text blank takes typing; Tab goes to the next blank, and the first blank has the focus. Without this script the page works with plain radio
  * buttons, checkboxes and submit buttons. Written in ES5 for old browsers. */
 (function () {
   "use strict";
@@ -18,6 +20,28 @@
     if (button) { button.click(); } else { form.submit(); }
   }
 
+  function blankOf(target) {
+    var node = target;
+    while (node && node !== form) {
+      if (node.getAttribute && node.getAttribute("data-quiz-blank") !== null) { return node; }
+      node = node.parentNode;
+    }
+    return null;
+  }
+
+  function chooseInBlank(blank, number) {
+    var tag = blank.tagName.toLowerCase();
+    if (tag === "input") { return false; }  // a text blank: the digit is typed
+    if (tag === "select") {
+      if (number >= blank.options.length) { return true; }
+      blank.selectedIndex = number;  // option 0 is "Choose..."
+      return true;
+    }
+    var radio = blank.querySelectorAll("input[type='radio']")[number - 1];
+    if (radio) { radio.checked = true; radio.focus(); }
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey) { return; }
     var key = event.key;
@@ -28,6 +52,11 @@
       submitForm();
       return;
     }
+    var blank = blankOf(event.target);
+    if (blank && /^[1-9]$/.test(key)) {
+      if (chooseInBlank(blank, parseInt(key, 10))) { event.preventDefault(); }
+      return;
+    }
     if (!list || isTyping(event.target) || !/^[1-9]$/.test(key)) { return; }
     var inputs = list.querySelectorAll("input");
     var input = inputs[parseInt(key, 10) - 1];
@@ -36,5 +65,10 @@
     if (input.type === "checkbox") { input.checked = !input.checked; } else { input.checked = true; }
     input.focus();
   });
+  var first = form.querySelector("[data-quiz-blank]");
+  if (first && (!document.activeElement || document.activeElement === document.body)) {
+    var target = first.querySelector ? (first.querySelector("input:checked") || first.querySelector("input")) : null;
+    (first.tagName.toLowerCase() === "span" && target ? target : first).focus();
+  }
   form.setAttribute("data-keys-ready", "1");  // tests and remote-control shells wait for this
 }());
