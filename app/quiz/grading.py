@@ -135,13 +135,19 @@ def parse_number(raw) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def grade_numeric(content: dict, response) -> Grade:
+def best_numeric_answer(answers: list[dict], response) -> dict | None:
+    """The best-graded answer whose tolerance covers the typed number, or None (then the
+    question's other-answer feedback applies, Moodle's "*")."""
     value = parse_number(response)
     if value is None:
-        return _graded(0.0)
-    fractions = [answer["fraction"] for answer in content.get("answers", [])
-                 if abs(value - answer["value"]) <= answer["tolerance"] + 1e-9]
-    return _graded(max(fractions, default=0.0))
+        return None
+    covering = [answer for answer in answers if abs(value - answer["value"]) <= answer["tolerance"] + 1e-9]
+    return max(covering, key=lambda answer: answer["fraction"], default=None)
+
+
+def grade_numeric(content: dict, response) -> Grade:
+    answer = best_numeric_answer(content.get("answers", []), response)
+    return _graded(answer["fraction"] if answer else 0.0)
 
 
 def matching_numeric_answer(answers: list[dict], response) -> dict | None:

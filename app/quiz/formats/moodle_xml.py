@@ -3,7 +3,8 @@
 Question types read: multichoice (<single>true</single> gives "single", otherwise "multiple"
 with partial credit), multichoiceset (the all-or-nothing plugin type; "multiple" with grading
 "all_or_nothing"), truefalse, shortanswer (an answer "*" is Moodle's "any other answer" and is
-kept with its fraction and feedback; <usecase>1</usecase> makes it case-sensitive), numerical (answer "*" is ignored), matching, essay
+kept with its fraction and feedback; <usecase>1</usecase> makes it case-sensitive), numerical (an answer "*" is
+"any other answer": its feedback becomes other_feedback), matching, essay
 (<graderinfo> becomes grader_info), description, cloze (formats/cloze.py reads the embedded
 answers; the points are the sum of the blanks' weights, as Moodle's import_multianswer gives),
 and category entries (the path, without the "$course$/top/" prefix, applies to the questions
@@ -330,7 +331,8 @@ def _parse_question(element: Element, qtype: str) -> ParsedQuestion:
         question.type = "numeric"
         for answer in element.findall("answer"):
             raw = _plain(answer).strip()
-            if raw == "*":
+            if raw == "*":  # Moodle's "any other answer": only its feedback means something here
+                question.other_feedback = _plain(answer.find("feedback"))
                 continue
             value = _float(raw, None)
             if value is None:
@@ -453,6 +455,8 @@ def _question_xml(question: ParsedQuestion) -> str:
         for answer in question.answers:
             tolerance = f"      <tolerance>{format_number(answer.tolerance)}</tolerance>\n"
             lines.append(_answer(answer.fraction, format_number(answer.value), answer.feedback, tolerance))
+        if question.other_feedback:
+            lines.append(_answer(0.0, "*", question.other_feedback, "      <tolerance>0</tolerance>\n"))
     elif kind == "matching":
         lines.append("    <shuffleanswers>true</shuffleanswers>")
         for pair in question.pairs:

@@ -44,19 +44,26 @@ class Numeric(GiftAnswers, QuestionType):
     inputmode = "decimal"
 
     def content_from_parsed(self, parsed: ParsedQuestion) -> dict:
-        return {"answers": [{"value": a.value, "tolerance": a.tolerance, "fraction": a.fraction,
-                             "feedback": a.feedback} for a in parsed.answers]}
+        content = {"answers": [{"value": a.value, "tolerance": a.tolerance, "fraction": a.fraction,
+                                "feedback": a.feedback} for a in parsed.answers]}
+        if parsed.other_feedback:
+            content["other_feedback"] = parsed.other_feedback  # for any number no answer covers
+        return content
 
     def fill_parsed(self, parsed: ParsedQuestion, content: dict) -> None:
         parsed.answers = [ParsedNumericAnswer(a["value"], a["tolerance"], a["fraction"], a.get("feedback", ""))
                           for a in content["answers"]]
+        parsed.other_feedback = content.get("other_feedback", "")
 
     def grade(self, content: dict, response) -> grading.Grade:
         return grading.grade_numeric(content, response)
 
     def reveal(self, view: QuestionView, content: dict, response, order: list[int]) -> None:
+        answers = content.get("answers", [])
         view.accepted = [f"{a['value']:g} ± {a['tolerance']:g}" if a["tolerance"] else f"{a['value']:g}"
-                         for a in content.get("answers", []) if a["fraction"] >= grading.FULL]
+                         for a in answers if a["fraction"] >= grading.FULL]
+        matched = grading.best_numeric_answer(answers, response)
+        view.answer_feedback = matched.get("feedback", "") if matched else content.get("other_feedback", "")
 
     def answer_summary(self, parsed: ParsedQuestion) -> str:
         return " / ".join(f"{answer.value:g}±{answer.tolerance:g}" for answer in parsed.answers)
