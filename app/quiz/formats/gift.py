@@ -30,7 +30,7 @@ Read as Moodle's importer reads it (question/format/gift/format.php, readquestio
 - No answer block: a description.
 
 GIFT has no points or all-or-nothing marker. export_gift writes them in a comment line
-``// lms: points=2 grading=all_or_nothing`` inside the question, which Moodle ignores and
+``// lms: points=2 grading=all_or_nothing case_sensitive=1`` inside the question, which Moodle ignores and
 parse_gift reads back, so our own exports round-trip. The export escapes as Moodle's repchar
 does and writes [plain] on answers and feedback of an [html] question, as Moodle's
 write_questiontext does. grader_info, penalty and images are not carried by GIFT.
@@ -191,6 +191,8 @@ def _parse_question(block: str, category: str, meta: dict[str, str]) -> ParsedQu
             pass
     if question.type == "multiple" and meta.get("grading") == GRADING_ALL_OR_NOTHING:
         question.grading = GRADING_ALL_OR_NOTHING
+    if question.type == "short" and meta.get("case_sensitive") == "1":
+        question.case_sensitive = True  # GIFT has no syntax for it; Moodle reads it case-blind
     if question.type == "description":
         question.points = 0.0
     return question
@@ -503,6 +505,8 @@ def export_gift(questions: list[ParsedQuestion], errors: list[ParseError] | None
             meta.append(f"points={format_number(question.points)}")
         if question.type == "multiple" and question.grading == GRADING_ALL_OR_NOTHING:
             meta.append(f"grading={GRADING_ALL_OR_NOTHING}")
+        if question.type == "short" and question.case_sensitive:
+            meta.append("case_sensitive=1")
         if meta:
             lines.append("// lms: " + " ".join(meta))
         head = f"::{escape(question.title)}::" if question.title else ""

@@ -49,3 +49,15 @@ def test_both_exports_write_it_back_and_read_it_again():
         (again,) = parse_bytes(export([question], fmt), format=fmt).questions
         assert again.other_feedback == "Completely wrong", fmt
         assert [(a.value, a.tolerance, a.fraction) for a in again.answers] == [(3.0, 2.0, 1.0)], fmt
+
+
+def test_case_sensitive_short_answer_survives_a_gift_round_trip_in_the_lms_comment():
+    xml = (b'<?xml version="1.0"?><quiz><question type="shortanswer"><name><text>c</text></name>'
+           b'<questiontext format="plain_text"><text>Party?</text></questiontext><usecase>1</usecase>'
+           b'<answer fraction="100"><text>CPC</text></answer></question></quiz>')
+    (question,) = parse_bytes(xml, format="moodle_xml").questions
+    assert question.case_sensitive
+    gift = export([question], "gift")
+    assert b"// lms: case_sensitive=1" in gift
+    (again,) = parse_bytes(gift, format="gift").questions
+    assert again.case_sensitive and [a.text for a in again.answers] == ["CPC"]
