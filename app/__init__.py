@@ -11,7 +11,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that declares models, so the metadata (and Alembic) sees them all.
 MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models",
-                 "app.quiz.models", "app.study.progress.models", "app.study.sessions.models", "app.records.models")
+                 "app.quiz.models", "app.study.progress.models", "app.study.sessions.models", "app.survey.models",
+                 "app.records.models")
 
 
 
@@ -89,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from app.study.sessions.blueprint import sessions_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode
+    from app.survey.blueprint import survey_bp  # deferred: create_app loads the domains, importing app alone does not
+    app.register_blueprint(survey_bp)  # questionnaires
     from app.records.blueprint import records_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(records_bp)
 
