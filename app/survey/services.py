@@ -314,11 +314,15 @@ def answer_as_person(questionnaire: Questionnaire, person: Person, raw: dict[int
     _store(questionnaire, answers, unit_id=person.unit_id, group=group_of(person), channel=channel, person=person)
 
 
+def invalid_code_message() -> str:
+    return _("This code is not valid or has already been used.")
+
+
 def answer_with_slip(questionnaire: Questionnaire, code: str, raw: dict[int, object]) -> None:
     """Answer once with a slip code: the code is spent and the response keeps nothing of it."""
     slip = find_slip(code)
     if slip is None or slip.questionnaire_id != questionnaire.id:
-        raise SurveyError(_("This code is not valid or has already been used."))
+        raise SurveyError(invalid_code_message())
     message = refusal_message(questionnaire)
     if message:
         raise SurveyError(message)
