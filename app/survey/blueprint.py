@@ -1,9 +1,16 @@
 """URL rules of questionnaires (blueprint "survey")."""
-from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
-from app.survey import views
+from app.core.assets import AssetBlueprint
+from app.study.sessions.terminal_menu import MenuItem, add_session_item
+from app.survey import terminal_views, views
 
-survey_bp = Blueprint("survey", __name__, template_folder="templates")
+survey_bp = AssetBlueprint("survey", __name__, template_folder="templates", static_folder="static",
+                           static_url_path="/static/survey")
+
+# The TV's session menu offers the questionnaires answered by anyone at the session.
+survey_bp.record_once(lambda state: add_session_item(
+    state.app, MenuItem(_l("Questionnaire"), "survey.terminal_questionnaires")))
 
 _rule = survey_bp.add_url_rule
 _rule("/questionnaires", view_func=views.questionnaire_list)
@@ -23,3 +30,7 @@ _rule("/me/questionnaires", view_func=views.my_questionnaires)
 _rule("/me/questionnaires/<int:questionnaire_id>", view_func=views.answer, methods=["GET", "POST"])
 _rule("/q", view_func=views.slip_start, methods=["GET", "POST"])
 _rule("/q/answer", view_func=views.slip_answer, methods=["POST"])
+_rule("/terminal/sessions/<int:session_id>/questionnaires", view_func=terminal_views.terminal_questionnaires)
+_rule("/terminal/sessions/<int:session_id>/questionnaires/<int:questionnaire_id>", view_func=terminal_views.terminal_next)
+_rule("/terminal/sessions/<int:session_id>/questionnaires/<int:questionnaire_id>/step",
+      view_func=terminal_views.terminal_step, methods=["POST"])

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from app.core.scope import scope_filter, unit_in_scope
 from app.extensions import db
 from app.org.models import Account, Person, Unit
-from app.survey.models import SurveyQuestion, Questionnaire, QuestionnaireStatus
+from app.survey.models import Audience, Questionnaire, QuestionnaireStatus, SurveyQuestion
 
 
 def _ancestor_ids(unit: Unit) -> list[int]:
@@ -97,3 +97,21 @@ def get_for_person_or_404(person: Person | None, questionnaire_id: int) -> Quest
 def get_slip_questionnaire(slip) -> Questionnaire:
     """The one questionnaire a slip opens (a slip reaches nothing else)."""
     return db.session.get(Questionnaire, slip.questionnaire_id)
+
+
+def open_for_site_session(site_unit: Unit) -> list[Questionnaire]:
+    """Anonymous questionnaires for "anyone at a group session" of the site's unit (or a unit above
+    it) that take answers now: what the activity-room TV offers during a session."""
+    candidates = db.session.scalars(select(Questionnaire).where(
+        Questionnaire.unit_id.in_(_ancestor_ids(site_unit)),
+        Questionnaire.status == QuestionnaireStatus.OPEN.value,
+        Questionnaire.is_anonymous.is_(True),
+        Questionnaire.audience == Audience.SESSION.value).order_by(Questionnaire.id))
+    return [questionnaire for questionnaire in candidates if questionnaire.answering_state() == "open"]
+
+
+def get_for_site_session_or_404(site_unit: Unit, questionnaire_id: int) -> Questionnaire:
+    questionnaire = next((q for q in open_for_site_session(site_unit) if q.id == questionnaire_id), None)
+    if questionnaire is None:
+        abort(404)
+    return questionnaire

@@ -235,11 +235,12 @@ class AnswerSet:
     values: dict[int, tuple[list | None, int | None, str | None]]
 
 
-def validate_answers(questionnaire: Questionnaire, raw: dict[int, object]) -> AnswerSet:
+def validate_answers(questionnaire: Questionnaire, raw: dict[int, object],
+                     only: SurveyQuestion | None = None) -> AnswerSet:
     """`raw` maps question id to: an option index (single), a list of option indexes (multiple;
     ranking: every option once, best first), 1-5 (rating), true/false (yes/no), text (text)."""
     values = {}
-    for question in questionnaire.questions:
+    for question in [only] if only is not None else questionnaire.questions:
         value = raw.get(question.id)
         number = question.position
         kind = question.kind_enum
@@ -318,7 +319,8 @@ def invalid_code_message() -> str:
     return _("This code is not valid or has already been used.")
 
 
-def answer_with_slip(questionnaire: Questionnaire, code: str, raw: dict[int, object]) -> None:
+def answer_with_slip(questionnaire: Questionnaire, code: str, raw: dict[int, object],
+                     channel: Channel = Channel.SLIP) -> None:
     """Answer once with a slip code: the code is spent and the response keeps nothing of it."""
     slip = find_slip(code)
     if slip is None or slip.questionnaire_id != questionnaire.id:
@@ -329,4 +331,4 @@ def answer_with_slip(questionnaire: Questionnaire, code: str, raw: dict[int, obj
     answers = validate_answers(questionnaire, raw)
     slip.is_spent = True
     _store(questionnaire, answers, unit_id=slip.unit_id, group=RespondentGroup(slip.respondent_group),
-           channel=Channel.SLIP, person=None)
+           channel=channel, person=None)
