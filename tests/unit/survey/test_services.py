@@ -10,7 +10,7 @@ from app.core.model_base import utcnow
 from app.extensions import db
 from app.org.choices import PersonCategory
 from app.survey import results, services
-from app.survey.models import Audience, QuestionKind, Questionnaire, SurveyResponse, SlipCode
+from app.survey.models import Audience, QuestionKind, SlipCode, SurveyResponse
 from app.survey.services import SurveyError
 from tests.factories import create_person
 from tests.survey_data import answers_for, make_questionnaire
@@ -95,6 +95,40 @@ def test_no_table_links_an_anonymous_answer_to_a_person_account_or_code(world):
                               {"id": response_id}).scalar() == 6
 
 
+def _every_row() -> dict[str, set]:
+    """Every row of every table, as tuples of its values."""
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        rows[table.name] = {tuple(str(value) for value in row) for row in db.session.execute(table.select())}
+    return rows
+
+
+@pytest.mark.parametrize("how", ["slip", "terminal"])
+def test_an_anonymous_answer_changes_only_the_spent_flag_and_adds_rows_naming_nobody(world, how):
+    """Every table's rows before and after an anonymous answer: the slip is marked spent, one
+    response and its answers are added, and nothing else anywhere changes (no log, job or outbox
+    row records the code, the person or the time)."""
+    questionnaire = make_questionnaire(world.branch_a1)
+    [code] = services.issue_slip_codes(questionnaire, world.branch_a1, 1)
+    db.session.commit()
+    before = _every_row()
+    channel = services.Channel.SLIP if how == "slip" else services.Channel.TERMINAL
+    services.answer_with_slip(questionnaire, code, answers_for(questionnaire), channel=channel)
+    db.session.commit()
+    after = _every_row()
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"survey_slip_code", "survey_response", "survey_answer"}
+    [(slip_id, questionnaire_id, unit_id, group, code_hash, spent)] = after["survey_slip_code"]
+    assert spent == "True" and code_hash not in code
+    [response] = after["survey_response"] - before["survey_response"]
+    response_id = response[0]
+    assert response[1:] == (str(questionnaire.id), str(world.branch_a1.id), "villager", channel.value, "None")
+    for row in after["survey_answer"]:
+        assert row[1] == response_id  # answers point at the response, never the other way
+    flat = {value for rows in after.values() for row in rows for value in row}
+    assert code not in flat and code.replace("-", "") not in flat
+
+
 def test_named_questionnaire_keeps_who_answered_once(world):
     questionnaire = make_questionnaire(world.branch_a1, anonymous=False, audience=Audience.MEMBERS)
     services.answer_as_person(questionnaire, world.person_a1, answers_for(questionnaire))
@@ -164,3 +198,12 @@ def test_small_groups_are_never_shown_even_by_subtraction(app, world):
     assert not results.build_results(questionnaire, world.branch_a2).suppressed
 
 
+
+
+
+def test_the_minimum_group_is_the_configured_one(app, world):
+    questionnaire = make_questionnaire(world.branch_a1)
+    _answer(questionnaire, world.branch_a1, 2)
+    assert results.build_results(questionnaire, world.branch_a1).suppressed  # default 5
+    app.config["SURVEY_MIN_GROUP"] = 2  # what LMS_SURVEY_MIN_GROUP=2 sets
+    assert not results.build_results(questionnaire, world.branch_a1).suppressed
