@@ -14,7 +14,7 @@ def write_xlsx(results: Results, handle) -> None:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Results")[:31]
+    sheet.title = _("Questionnaire results")[:31]
     bold = Font(bold=True)
     append_row(sheet, [results.questionnaire.title], font=bold)
     append_row(sheet, [_("Unit"), results.unit.name])
@@ -35,7 +35,7 @@ def write_xlsx(results: Results, handle) -> None:
             for option in result.options:
                 append_row(sheet, [option.label, option.average_place, option.count, option.percent])
             continue
-        append_row(sheet, [_("Option"), _("People"), "%"])
+        append_row(sheet, [_("Option"), _("Number of people"), "%"])
         for option in result.options:
             append_row(sheet, [option.label, option.count, option.percent])
         if result.average is not None:

@@ -68,7 +68,7 @@ class QuestionKind(StrEnum):
 
 
 RATING_WORDS = (_l("Very unhappy"), _l("Unhappy"), _l("So-so"), _l("Happy"), _l("Very happy"))  # 1..5
-RATING_FACES = ("😞", "🙁", "😐", "🙂", "😄")
+RATING_FACES = ("😞", "😟", "😐", "😊", "😄")  # in the Noto emoji set Debian ships
 
 
 class RespondentGroup(StrEnum):
