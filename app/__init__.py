@@ -12,7 +12,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Every module that declares models, so the metadata (and Alembic) sees them all.
 MODEL_MODULES = ("app.core.jobs", "app.org.models", "app.api.models", "app.media.models", "app.catalog.models",
                  "app.quiz.models", "app.study.progress.models", "app.study.sessions.models", "app.study.ratings.models",
-                 "app.records.models")
+                 "app.survey.models", "app.records.models")
 
 
 
@@ -105,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode
     from app.study.ratings.blueprint import ratings_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(ratings_bp)  # course evaluations
+    from app.survey.blueprint import survey_bp  # deferred: create_app loads the domains, importing app alone does not
+    app.register_blueprint(survey_bp)  # questionnaires
     from app.records.blueprint import records_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(records_bp)
 

@@ -70,6 +70,8 @@ VARIABLES: tuple[Variable, ...] = (
     # Development-file integrity: the key of the entries' HMAC chain (unset: generated into
     # instance/records_key on first use; several machines writing one database must share it).
     Variable("RECORDS_KEY", "LMS_RECORDS_KEY", None),
+    # Questionnaires: results of a group smaller than this are never shown (pages, exports, API).
+    Variable("SURVEY_MIN_GROUP", "LMS_SURVEY_MIN_GROUP", 5, int),
     Variable("PACKAGE_MAX_BYTES", "LMS_PACKAGE_MAX_BYTES", 2 * 1024 ** 3, int),
     # Media: the resumable upload accepts files up to MEDIA_MAX_UPLOAD_BYTES in chunks of at
     # most UPLOAD_CHUNK_BYTES; the plain form (no JavaScript) only up to MEDIA_FORM_UPLOAD_BYTES.

@@ -44,6 +44,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # The outbound feed's state; county-wide, so organisers only at the top of the tree (records).
     "see_feed": frozenset({Role.ORGANISER, Role.ADMIN}),
     "see_full_id_number": frozenset({Role.ADMIN}),
+    # Questionnaires: build, publish, print slips (within scope); read results (min group applied).
+    "manage_questionnaires": frozenset({Role.ORGANISER, Role.ADMIN}),
+    "view_questionnaire_results": frozenset({Role.ORGANISER, Role.ADMIN}),
     "manage_sessions": frozenset({Role.ORGANISER, Role.ADMIN}),
     "run_roll_call": frozenset({Role.ORGANISER, Role.ADMIN, Role.TERMINAL}),
     # Report progress (or read it) naming people other than oneself, within one's scope or site.

@@ -1,7 +1,7 @@
 """Course ratings: a learner's face-scale rating of a course they finished
 
 Revision ID: 0017_course_ratings
-Revises: 0015_outbox_refused
+Revises: 0016_questionnaires
 Create Date: 2026-12-03 08:00:00.000000
 
 One row per person and course (edited in place): 有用吗？ and 听得懂吗？ on a 1-5 scale and
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_course_ratings'
-down_revision = '0015_outbox_refused'
+down_revision = '0016_questionnaires'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@ from app.core.model_base import utcnow
 from app.core.params import id_arg
 from app.core.permissions import can
 from app.extensions import limiter
-from app.study.sessions import queries
+from app.study.sessions import queries, terminal_menu
 from app.study.sessions import services as services
 from app.study.sessions.forms import ActionForm, PinSignInForm
 from app.study.sessions.models import AttendanceSource
@@ -74,7 +74,7 @@ def terminal_start_course(course_id: int):
 def terminal_session(session_id: int):
     session = _load(session_id)
     return render_template("study/terminal_session.html", session=session, summary=services.summarise(session),
-                           action=ActionForm())
+                           action=ActionForm(), extra_items=terminal_menu.session_items())
 
 
 @login_required

@@ -25,7 +25,9 @@ from app.extensions import db
 from app.quiz import services as quiz_services
 from app.study.sessions import services as session_services
 from tests.conftest import login
+from app.survey.models import Audience
 from tests.factories import create_bank, create_course, create_quiz
+from tests.survey_data import make_questionnaire
 
 pytestmark = pytest.mark.slow
 
@@ -63,13 +65,14 @@ def objects(world):
     session = session_services.schedule_session(by=secretary, site=world.site_a1, title="集中学习", course=course,
                                                 starts_at=start, planned_end_at=start + timedelta(hours=1))
     session_services.open_session(session, by=secretary)
+    questionnaire = make_questionnaire(world.township_a, audience=Audience.SESSION)
     db.session.commit()
     lesson = course.lessons[0]
     return {"account_id": world.accounts["member_a1"].id, "course_id": course.id, "lesson_id": lesson.id,
             "media_id": 1, "person_id": world.person_a1.id, "bank_id": bank.id, "quiz_id": quiz.id,
             "attempt_id": attempt.id, "position": 1, "question_id": 1, "image_id": 1, "job_id": 1,
             "entry_id": 1, "unit_id": world.township_a.id, "session_id": session.id, "site_id": world.site_a1.id,
-            "format": "csv", "label": "poster", "code": "zh_CN"}
+            "format": "csv", "label": "poster", "code": "zh_CN", "questionnaire_id": questionnaire.id}
 
 
 def _paths(app, objects, wanted) -> list[str]:

@@ -1,0 +1,334 @@
+"""Every write of questionnaires: building, publishing, slip codes, answers. Flush, never commit."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core.localtime import local_zone
+from app.core.model_base import as_utc
+from app.extensions import db
+from app.org.choices import PersonCategory
+from app.org.models import Account, Person, Unit
+from app.survey.models import (
+    SurveyAnswer, Audience, Channel, SurveyQuestion, QuestionKind, Questionnaire, QuestionnaireStatus, RespondentGroup, SurveyResponse,
+    SlipCode,
+)
+
+SLIP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L on printed slips (as activation slips)
+SLIP_LENGTH = 8
+MAX_SLIPS = 500
+MAX_OPTIONS = 8
+MAX_RANKING_OPTIONS = 6
+MAX_TEXT_CHARS = 500
+
+
+class SurveyError(ValueError):
+    """Bad input or a refused action; the message is for the user."""
+
+
+def group_of(person: Person) -> RespondentGroup:
+    return RespondentGroup.VILLAGER if person.category == PersonCategory.NON_MEMBER else RespondentGroup.MEMBER
+
+
+# --- building ---------------------------------------------------------------------------
+
+def create_questionnaire(*, unit: Unit, title: str, audience: Audience, is_anonymous: bool, intro: str = "",
+                         opens_at: datetime | None = None, closes_at: datetime | None = None,
+                         created_by: Account | None = None) -> Questionnaire:
+    questionnaire = Questionnaire(unit=unit, created_by_id=created_by.id if created_by else None,
+                                  status=QuestionnaireStatus.DRAFT.value)
+    update_questionnaire(questionnaire, title=title, audience=audience, is_anonymous=is_anonymous, intro=intro,
+                         opens_at=opens_at, closes_at=closes_at)
+    db.session.add(questionnaire)
+    db.session.flush()
+    return questionnaire
+
+
+def update_questionnaire(questionnaire: Questionnaire, *, title: str, audience: Audience, is_anonymous: bool,
+                         intro: str = "", opens_at: datetime | None = None,
+                         closes_at: datetime | None = None) -> None:
+    title = (title or "").strip()
+    if not title:
+        raise SurveyError(_("Give the questionnaire a title."))
+    if len(title) > 200:
+        raise SurveyError(_("The title is too long (at most 200 characters)."))
+    if opens_at and closes_at and as_utc(closes_at) <= as_utc(opens_at):
+        raise SurveyError(_("The closing time must be after the opening time."))
+    if questionnaire.id is not None and questionnaire.status != QuestionnaireStatus.DRAFT:
+        # Once people answer, who may answer and whether names are kept cannot change.
+        if Audience(audience) != questionnaire.audience_enum or bool(is_anonymous) != questionnaire.is_anonymous:
+            raise SurveyError(_("The audience and anonymity cannot change after publishing."))
+    questionnaire.title = title
+    questionnaire.intro = (intro or "").strip()
+    questionnaire.audience = Audience(audience).value
+    questionnaire.is_anonymous = bool(is_anonymous)
+    questionnaire.opens_at = opens_at
+    questionnaire.closes_at = closes_at
+
+
+def _require_draft(questionnaire: Questionnaire) -> None:
+    if questionnaire.status != QuestionnaireStatus.DRAFT:
+        raise SurveyError(_("Questions can only change while the questionnaire is a draft."))
+
+
+def clean_options(kind: QuestionKind, options: list[str]) -> list[str]:
+    options = [option.strip() for option in options if option and option.strip()]
+    if not kind.has_options:
+        return []
+    limit = MAX_RANKING_OPTIONS if kind == QuestionKind.RANKING else MAX_OPTIONS
+    if len(options) < 2:
+        raise SurveyError(_("Give at least two options."))
+    if len(options) > limit:
+        raise SurveyError(_("At most %(n)d options.", n=limit))
+    if len(set(options)) != len(options):
+        raise SurveyError(_("Two options have the same wording."))
+    if any(len(option) > 100 for option in options):
+        raise SurveyError(_("An option is too long (at most 100 characters)."))
+    return options
+
+
+def add_question(questionnaire: Questionnaire, *, kind: QuestionKind, prompt: str, options: list[str] = (),
+                 is_required: bool = True, subject: Person | None = None) -> SurveyQuestion:
+    _require_draft(questionnaire)
+    kind = QuestionKind(kind)
+    prompt = (prompt or "").strip()
+    if not prompt:
+        raise SurveyError(_("Write the question."))
+    if len(prompt) > 300:
+        raise SurveyError(_("The question is too long (at most 300 characters)."))
+    question = SurveyQuestion(kind=kind.value, prompt=prompt, options=clean_options(kind, list(options)),
+                        is_required=bool(is_required) and kind != QuestionKind.TEXT,
+                        subject_person_id=subject.id if subject else None,
+                        position=len(questionnaire.questions) + 1)
+    questionnaire.questions.append(question)
+    db.session.flush()
+    return question
+
+
+def delete_question(question: SurveyQuestion) -> None:
+    questionnaire = question.questionnaire
+    _require_draft(questionnaire)
+    questionnaire.questions.remove(question)
+    for position, remaining in enumerate(questionnaire.questions, start=1):
+        remaining.position = position
+    db.session.flush()
+
+
+def publish(questionnaire: Questionnaire) -> None:
+    if questionnaire.status != QuestionnaireStatus.DRAFT:
+        raise SurveyError(_("This questionnaire is already published."))
+    if not questionnaire.questions:
+        raise SurveyError(_("Add at least one question before publishing."))
+    questionnaire.status = QuestionnaireStatus.OPEN.value
+    db.session.flush()
+
+
+def close(questionnaire: Questionnaire) -> None:
+    if questionnaire.status != QuestionnaireStatus.OPEN:
+        raise SurveyError(_("Only a published questionnaire can be closed."))
+    questionnaire.status = QuestionnaireStatus.CLOSED.value
+    db.session.flush()
+
+
+def delete_questionnaire(questionnaire: Questionnaire) -> None:
+    db.session.delete(questionnaire)
+    db.session.flush()
+
+
+# --- slip codes ---------------------------------------------------------------------------
+
+def normalise_code(code: str) -> str:
+    return "".join((code or "").split()).replace("-", "").upper()
+
+
+def _code_hash(code: str) -> str:
+    # Codes are random and single-use; the hash only keeps a database dump from spending them.
+    return hashlib.sha256(("survey-slip:" + normalise_code(code)).encode()).hexdigest()
+
+
+def issue_slip_codes(questionnaire: Questionnaire, unit: Unit, count: int,
+                     group: RespondentGroup = RespondentGroup.VILLAGER) -> list[str]:
+    """`count` fresh one-time codes whose answers count for `unit` (in the questionnaire's subtree).
+    The codes are returned once, for printing; only their hashes are kept."""
+    if questionnaire.status == QuestionnaireStatus.CLOSED:
+        raise SurveyError(_("This questionnaire is closed."))
+    if not questionnaire.is_anonymous:
+        raise SurveyError(_("Slips are only for anonymous questionnaires."))
+    if not unit.path.startswith(questionnaire.unit.path):
+        raise SurveyError(_("That unit does not belong to this questionnaire."))
+    if not isinstance(count, int) or not 1 <= count <= MAX_SLIPS:
+        raise SurveyError(_("Print between 1 and %(n)d slips at a time.", n=MAX_SLIPS))
+    codes = []
+    for _number in range(count):
+        code = "".join(secrets.choice(SLIP_ALPHABET) for _ in range(SLIP_LENGTH))
+        codes.append(code)
+        db.session.add(SlipCode(questionnaire_id=questionnaire.id, unit_id=unit.id,
+                                respondent_group=RespondentGroup(group).value, code_hash=_code_hash(code)))
+    db.session.flush()
+    return [f"{code[:4]}-{code[4:]}" for code in codes]
+
+
+def find_slip(code: str) -> SlipCode | None:
+    """The unspent slip with this code, or None."""
+    if len(normalise_code(code)) != SLIP_LENGTH:
+        return None
+    return db.session.scalar(select(SlipCode).where(SlipCode.code_hash == _code_hash(code),
+                                                    SlipCode.is_spent.is_(False)))
+
+
+def count_slips(questionnaire: Questionnaire) -> tuple[int, int]:
+    """(issued, spent)."""
+    rows = db.session.execute(select(SlipCode.is_spent).where(SlipCode.questionnaire_id == questionnaire.id)).all()
+    return len(rows), sum(1 for (spent,) in rows if spent)
+
+
+# --- answering ------------------------------------------------------------------------------
+
+STATE_MESSAGES = {
+    "draft": _l("This questionnaire is not open yet."),
+    "not_yet": _l("This questionnaire is not open yet."),
+    "closed": _l("This questionnaire is closed. Answers are no longer taken."),
+}
+
+
+def refusal_message(questionnaire: Questionnaire) -> str | None:
+    """Why answers are refused now, for the user; None when they are taken."""
+    state = questionnaire.answering_state()
+    if state == "open":
+        return None
+    if state == "not_yet" and questionnaire.opens_at is not None:
+        return _("This questionnaire opens on %(when)s.", when=_local(questionnaire.opens_at))
+    return str(STATE_MESSAGES[state])
+
+
+def _local(moment: datetime) -> str:
+    return as_utc(moment).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def person_may_answer(questionnaire: Questionnaire, person: Person | None) -> bool:
+    """Whether a person answers this questionnaire with their own login (phone)."""
+    if person is None or questionnaire.audience_enum == Audience.SESSION:
+        return False
+    if not person.unit.path.startswith(questionnaire.unit.path):
+        return False
+    group = group_of(person)
+    if questionnaire.audience_enum == Audience.MEMBERS:
+        return group == RespondentGroup.MEMBER
+    return group == RespondentGroup.VILLAGER
+
+
+def has_answered(questionnaire: Questionnaire, person: Person) -> bool:
+    """Named questionnaires only: anonymous ones keep no trace of who answered."""
+    return db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.questionnaire_id == questionnaire.id,
+                                                       SurveyResponse.person_id == person.id)) is not None
+
+
+@dataclass
+class AnswerSet:
+    """Validated answers, ready to store: question id -> (choices, rating, text)."""
+    values: dict[int, tuple[list | None, int | None, str | None]]
+
+
+def validate_answers(questionnaire: Questionnaire, raw: dict[int, object],
+                     only: SurveyQuestion | None = None) -> AnswerSet:
+    """`raw` maps question id to: an option index (single), a list of option indexes (multiple;
+    ranking: every option once, best first), 1-5 (rating), true/false (yes/no), text (text)."""
+    values = {}
+    for question in [only] if only is not None else questionnaire.questions:
+        value = raw.get(question.id)
+        number = question.position
+        kind = question.kind_enum
+        if value is None or value == "" or value == []:
+            if question.is_required:
+                raise SurveyError(_("Please answer question %(n)d.", n=number))
+            continue
+        bad = SurveyError(_("The answer to question %(n)d is not one of its choices.", n=number))
+        if kind == QuestionKind.SINGLE:
+            if not _is_index(value, question):
+                raise bad
+            values[question.id] = ([value], None, None)
+        elif kind == QuestionKind.MULTIPLE:
+            if not isinstance(value, list) or not all(_is_index(v, question) for v in value) \
+                    or len(set(value)) != len(value):
+                raise bad
+            values[question.id] = (sorted(value), None, None)
+        elif kind == QuestionKind.RANKING:
+            if not isinstance(value, list) or sorted(value) != list(range(len(question.options))) \
+                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                raise SurveyError(_("Question %(n)d: give every option its own place.", n=number))
+            values[question.id] = (list(value), None, None)
+        elif kind == QuestionKind.RATING:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                raise bad
+            values[question.id] = (None, value, None)
+        elif kind == QuestionKind.YES_NO:
+            if not isinstance(value, bool):
+                raise bad
+            values[question.id] = (None, 1 if value else 0, None)
+        else:
+            if not isinstance(value, str):
+                raise bad
+            text = value.strip()
+            if len(text) > MAX_TEXT_CHARS:
+                raise SurveyError(_("Question %(n)d: at most %(max)d characters.", n=number, max=MAX_TEXT_CHARS))
+            if text:
+                values[question.id] = (None, None, text)
+    return AnswerSet(values)
+
+
+def _is_index(value, question: SurveyQuestion) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(question.options)
+
+
+def _store(questionnaire: Questionnaire, answers: AnswerSet, *, unit_id: int, group: RespondentGroup,
+           channel: Channel, person: Person | None) -> SurveyResponse:
+    response = SurveyResponse(questionnaire_id=questionnaire.id, unit_id=unit_id, respondent_group=group.value,
+                        channel=channel.value, person_id=None if questionnaire.is_anonymous or person is None
+                        else person.id)
+    for question_id, (choices, rating, text) in answers.values.items():
+        response.answers.append(SurveyAnswer(question_id=question_id, choices=choices, rating=rating, text=text))
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def answer_as_person(questionnaire: Questionnaire, person: Person, raw: dict[int, object],
+                     channel: Channel = Channel.PHONE) -> None:
+    """A person answers a named questionnaire with their own login, once; the response names them.
+    Anonymous questionnaires are answered with slips, which keep no trace of who answered."""
+    message = refusal_message(questionnaire)
+    if message:
+        raise SurveyError(message)
+    if not person_may_answer(questionnaire, person):
+        raise SurveyError(_("This questionnaire is not for you."))
+    if questionnaire.is_anonymous:
+        raise SurveyError(_("This questionnaire is answered with a slip code."))
+    answers = validate_answers(questionnaire, raw)
+    if has_answered(questionnaire, person):
+        raise SurveyError(_("You have already answered this questionnaire. Thank you."))
+    _store(questionnaire, answers, unit_id=person.unit_id, group=group_of(person), channel=channel, person=person)
+
+
+def invalid_code_message() -> str:
+    return _("This code is not valid or has already been used.")
+
+
+def answer_with_slip(questionnaire: Questionnaire, code: str, raw: dict[int, object],
+                     channel: Channel = Channel.SLIP) -> None:
+    """Answer once with a slip code: the code is spent and the response keeps nothing of it."""
+    slip = find_slip(code)
+    if slip is None or slip.questionnaire_id != questionnaire.id:
+        raise SurveyError(invalid_code_message())
+    message = refusal_message(questionnaire)
+    if message:
+        raise SurveyError(message)
+    answers = validate_answers(questionnaire, raw)
+    slip.is_spent = True
+    _store(questionnaire, answers, unit_id=slip.unit_id, group=RespondentGroup(slip.respondent_group),
+           channel=channel, person=None)
