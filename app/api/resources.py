@@ -5,9 +5,9 @@ create_app registers `blp` from here, after all of them are loaded.
 """
 from __future__ import annotations
 
-from app.api import courses, media, progress, quiz, records, views
+from app.api import courses, media, progress, quiz, records, sites, views
 from app.api.blueprint import blp
 
-RESOURCE_MODULES = (views, courses, progress, quiz, media, records)
+RESOURCE_MODULES = (views, courses, progress, quiz, media, records, sites)
 
 __all__ = ["blp", "RESOURCE_MODULES"]
