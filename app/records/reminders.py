@@ -105,7 +105,7 @@ def make_ups_due(account: Account, unit: Unit, today: date) -> list[Reminder]:
 def members_behind(account: Account, unit: Unit, today: date) -> list[Reminder]:
     iso = today.isocalendar()
     result = []
-    for row in behind_people(account, unit, today.year):
+    for row in behind_people(account, unit, today.year, today=today):
         result.append(Reminder(
             kind="member_behind", key=f"member_behind:{row.person_id}:{iso.year}-W{iso.week:02d}",
             text=_("%(name)s has %(hours)s of %(target)s hours this year and is behind the plan.", name=row.name,
