@@ -20,7 +20,7 @@ from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
 from app.org import queries as org_queries
 from app.org.models import Person
-from app.records import charts, exports, outbox, plans, queries, services, site_report
+from app.records import charts, exports, outbox, plans, queries, services, site_report, webhook
 from app.records import dashboard as reports
 from app.records.forms import AppraisalForm, CorrectionForm, PlanForm, StageForm
 from app.records.models import AppraisalGrade, DevelopmentStage, EntryKind
@@ -237,7 +237,8 @@ def feed_status():
     if not sees_feed(current_user):
         abort(403)
     return render_template("records/feed.html", backlog=outbox.backlog(), feed=outbox.configuration(),
-                           refused=outbox.refused_statements(), retry_form=FlaskForm())
+                           refused=outbox.refused_statements(), retry_form=FlaskForm(),
+                           webhook=webhook.backlog(), webhook_url=webhook.webhook_url())
 
 
 @login_required

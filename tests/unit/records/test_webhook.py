@@ -16,6 +16,7 @@ from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.records import outbox, tasks, webhook
 from app.records.models import WebhookMessage
+from tests.conftest import login
 from tests.unit.records.site_data import site_month
 
 SECRET = "county-sms-gateway-secret"
@@ -165,3 +166,13 @@ def test_the_hourly_job_queues_this_weeks_reminders(app, world, gateway):
     db.session.expire_all()
     # Whatever today is, the members behind their yearly target are due every week.
     assert any(row.kind == "member_behind" for row in _rows())
+
+
+def test_the_feed_page_shows_the_webhooks_backlog(client, world, gateway):
+    site_month(world)
+    webhook.queue_due_events(today=date(2026, 11, 28))
+    db.session.commit()
+    pending = len(_rows())
+    login(client, "county-org")
+    html = client.get("/records/feed").get_data(as_text=True)
+    assert f'id="webhook-pending">{pending}<' in html and f'id="webhook-url">{gateway.url}<' in html
