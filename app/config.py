@@ -115,6 +115,14 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("PROGRESS_OFFLINE_SECONDS", "LMS_PROGRESS_OFFLINE_SECONDS", 7200.0, float),
     # Events older than this many days (a terminal offline for weeks) are refused as implausible.
     Variable("PROGRESS_MAX_AGE_DAYS", "LMS_PROGRESS_MAX_AGE_DAYS", 60.0, float),
+    # Site rules of the monthly site report (app.records.site_report): each activity room holds at
+    # least this many group sessions and this many viewing hours a month.
+    Variable("SITE_RULE_SESSIONS", "LMS_SITE_RULE_SESSIONS", 2, int),
+    Variable("SITE_RULE_HOURS", "LMS_SITE_RULE_HOURS", Decimal("20"), Decimal),
+    # Outbound webhook of the reminders (app.records.webhook): where their JSON events are posted
+    # (none: no webhook), and the secret of their HMAC-SHA256 signature header (none: unsigned).
+    Variable("WEBHOOK_URL", "LMS_WEBHOOK_URL", None),
+    Variable("WEBHOOK_SECRET", "LMS_WEBHOOK_SECRET", None),
 )
 
 # Settings whose default follows from the instance folder: key -> variable (read in load_settings).

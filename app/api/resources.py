@@ -5,9 +5,9 @@ create_app registers `blp` from here, after all of them are loaded.
 """
 from __future__ import annotations
 
-from app.api import courses, media, progress, quiz, ratings, records, survey, views
+from app.api import courses, media, progress, quiz, ratings, records, sites, survey, views
 from app.api.blueprint import blp
 
-RESOURCE_MODULES = (views, courses, ratings, progress, quiz, media, records, survey)
+RESOURCE_MODULES = (views, courses, ratings, progress, quiz, media, records, sites, survey)
 
 __all__ = ["blp", "RESOURCE_MODULES"]

@@ -6,6 +6,7 @@ from app.core.jobs import Job, JobStatus, jobs_visible_to
 from app.core.permissions import can
 from app.extensions import db
 from app.org import queries
+from app.records import reminders
 
 
 def recent_jobs_for(account, limit: int = 5) -> list[Job]:
@@ -21,6 +22,9 @@ def panels_for(account) -> dict:
         panels["people_total"] = sum(node["people"] for node in tree)
         panels["jobs"] = recent_jobs_for(account)
         panels["jobs_running"] = [j for j in panels["jobs"] if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
+    if can(account, "view_records"):
+        # What is due this week in the account's scope (secretaries and organisers).
+        panels["reminders"] = reminders.grouped(reminders.due_this_week(account))
     if can(account, "manage_courses"):
         panels["my_courses"] = catalog_queries.count_managed_courses_by_status(account)
         panels["recent_courses"] = catalog_queries.list_managed_courses_for(account, per_page=5).items

@@ -178,3 +178,25 @@ class OutboxStatement(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_records_outbox_delivered_at_next_attempt_at", "delivered_at", "next_attempt_at"),)
+
+
+class WebhookMessage(db.Model):
+    """A reminder event (app.records.reminders) waiting for (or done with) delivery to the
+    configured webhook; delivered like the xAPI outbox (app.records.outbox.deliver_rows)."""
+
+    __tablename__ = "records_webhook_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The reminder's key (e.g. "make_up_due:17"): each event is queued once.
+    event_id: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_records_webhook_outbox_delivered_at_next_attempt_at", "delivered_at",
+                            "next_attempt_at"),)

@@ -173,17 +173,25 @@ def _already_stored(body: str) -> bool:
     return isinstance(stored, dict) and _same_statement(sent, stored)
 
 
-def _post(body: str) -> None:
-    request = urllib.request.Request(feed_url(), data=body.encode("utf-8"), headers=_headers(), method="POST")
+def post_json(url: str, body: str, headers: dict, *, already_stored=None) -> None:
+    """POST `body` to `url`: returns on 2xx, raises Refused for an answer that will not change
+    (a 4xx outside RETRIED_CLIENT_ERRORS) and OSError for any other failure (retried with backoff).
+    `already_stored(body)`, when given, turns a 409 into success (the receiver holds it already).
+    The one delivery rule of every outbound queue: the xAPI feed and the webhook (app.records.webhook)."""
+    request = urllib.request.Request(url, data=body.encode("utf-8"), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (configured URL)
             response.read()
     except urllib.error.HTTPError as error:
-        if error.code == 409 and _already_stored(body):
+        if error.code == 409 and already_stored is not None and already_stored(body):
             return
         if 400 <= error.code < 500 and error.code not in RETRIED_CLIENT_ERRORS:
             raise Refused(_reason(error)) from error
         raise OSError(_reason(error)) from error
+
+
+def _post(body: str) -> None:
+    post_json(feed_url(), body, _headers(), already_stored=_already_stored)
 
 
 @dataclass
@@ -211,21 +219,31 @@ def deliver_due(now: datetime | None = None, limit: int = 500) -> DeliveryReport
     now = now or utcnow()
     rows = db.session.scalars(select(OutboxStatement).where(*_due(now))
                               .order_by(OutboxStatement.id).limit(limit)).all()
+    deliver_rows(rows, lambda row: _post(row.body), now, report, what="statement",
+                 name=lambda row: row.statement_id)
+    return report
+
+
+def deliver_rows(rows, send, now: datetime, report: DeliveryReport, *, what: str, name) -> None:
+    """Send due rows in order (rows with attempts, last_error, next_attempt_at, delivered_at and
+    refused_at, as OutboxStatement and WebhookMessage have). A row refused for good is set aside
+    with its reason and the rest go on; at any other failure stop: the row waits backoff(attempts)
+    and everything after it waits as long, so one dead receiver costs one request a round.
+    Each row's outcome is flushed; the caller commits."""
     for position, row in enumerate(rows):
         row.attempts += 1
         try:
-            _post(row.body)
+            send(row)
         except Refused as refusal:
             row.last_error = str(refusal)
             row.refused_at = now
             report.refused += 1
-            logger.warning("The feed's receiver refused statement %s: %s", row.statement_id, refusal)
+            logger.warning("The receiver refused %s %s: %s", what, name(row), refusal)
             continue
         except (urllib.error.URLError, OSError, ValueError) as error:
             row.last_error = str(error)[:500]
             row.next_attempt_at = now + backoff(row.attempts)
             report.failed += 1
-            # Everything after it waits as long, so one dead receiver costs one request a round.
             for later in rows[position + 1:]:
                 later.next_attempt_at = max(as_utc(later.next_attempt_at), row.next_attempt_at)
             break
@@ -233,7 +251,6 @@ def deliver_due(now: datetime | None = None, limit: int = 500) -> DeliveryReport
         row.last_error = ""
         report.delivered += 1
     db.session.flush()
-    return report
 
 
 def backfill(since: date | None = None, chunk: int = 1000) -> int:

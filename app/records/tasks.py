@@ -1,5 +1,5 @@
-"""Jobs of the records domain: the periodic delivery of the xAPI outbox, settling self-study hours and the
-checkpoint of every development file's head."""
+"""Jobs of the records domain: the periodic delivery of the xAPI outbox, settling self-study hours, the
+checkpoint of every development file's head, and the reminders' webhook."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ from huey import crontab
 
 from app.core.jobs import periodic
 from app.extensions import db
-from app.records import integrity, outbox, services
+from app.records import integrity, outbox, services, webhook
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +40,17 @@ def write_checkpoint() -> None:
     if checkpoint.held_back:
         log.error("development files of people %s no longer reach their checkpointed heads; "
                   "run `lms records verify`", checkpoint.held_back)
+
+
+@periodic(crontab(minute="7"))
+def queue_webhook_events() -> None:
+    """Every hour: the reminders due this week that the webhook has not been given yet."""
+    if webhook.webhook_url():
+        webhook.queue_due_events()
+
+
+@periodic(crontab(minute="*"))
+def deliver_webhook() -> None:
+    """Every minute: post due webhook events (the outbox's backoff rule per row)."""
+    if webhook.webhook_url():
+        webhook.deliver_due()

@@ -12,14 +12,15 @@ from wtforms.fields.choices import SelectChoice
 from app.core.localtime import local_year
 from app.catalog import queries as catalog_queries
 from app.core.downloads import attachment_name, streamed_response
-from app.core.params import year_arg
+from app.core.errors import InvalidArgument
+from app.core.params import page_arg, year_arg
 from app.core.permissions import can, require
 from app.core.scope import unit_in_scope
 from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
 from app.org import queries as org_queries
 from app.org.models import Person
-from app.records import charts, exports, outbox, plans, queries, services
+from app.records import charts, exports, outbox, plans, queries, services, site_report, webhook
 from app.records import dashboard as reports
 from app.records.forms import AppraisalForm, CorrectionForm, PlanForm, StageForm
 from app.records.models import AppraisalGrade, DevelopmentStage, EntryKind
@@ -236,7 +237,8 @@ def feed_status():
     if not sees_feed(current_user):
         abort(403)
     return render_template("records/feed.html", backlog=outbox.backlog(), feed=outbox.configuration(),
-                           refused=outbox.refused_statements(), retry_form=FlaskForm())
+                           refused=outbox.refused_statements(), retry_form=FlaskForm(),
+                           webhook=webhook.backlog(), webhook_url=webhook.webhook_url())
 
 
 @login_required
@@ -250,3 +252,54 @@ def feed_retry():
     db.session.commit()
     flash(_("%(count)d refused statements are queued again.", count=count), "success")
     return redirect(url_for("records.feed_status"))
+
+
+# --- the monthly site report (站点学用情况) ---------------------------------------------------
+
+def _month() -> site_report.Month:
+    """?month=YYYY-MM, this month when absent; a clear 400 for anything else."""
+    text = request.args.get("month")
+    if not text:
+        return site_report.current_month()
+    try:
+        return site_report.parse_month(text)
+    except ValueError:
+        raise InvalidArgument(_("The month must be written as year-month, e.g. 2026-11.")) from None
+
+
+@require("view_records")
+def site_report_page(unit_id: int | None = None):
+    unit = _unit(unit_id)
+    month = _month()
+    report = site_report.build_site_report(current_user, unit, month)
+    number = min(page_arg(), report.pages)
+    parent = unit.parent if unit.parent is not None and unit_in_scope(unit.parent, current_user) else None
+    return render_template("records/site_report.html", report=report, unit=unit, parent=parent, month=month,
+                           sites=report.page(number), page=number)
+
+
+@require("view_records")
+def site_report_print(unit_id: int):
+    unit = _unit(unit_id)
+    month = _month()
+    return render_template("records/site_report_print.html", cards=site_report.report_cards(current_user, unit, month),
+                           unit=unit, month=month)
+
+
+@require("view_records")
+def site_report_xlsx(unit_id: int):
+    unit = _unit(unit_id)
+    month = _month()
+    spool = tempfile.TemporaryFile()
+    site_report.write_xlsx(site_report.build_site_report(current_user, unit, month), spool)
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"site-report-{unit.code}-{month}.xlsx")
+
+
+@require("view_records")
+def site_detail(site_id: int):
+    site = org_queries.get_site_or_404(current_user, site_id)
+    month = _month()
+    return render_template("records/site_detail.html", figures=site_report.site_figures(site, month), site=site,
+                           month=month)
