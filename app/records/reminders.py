@@ -7,7 +7,11 @@ Each kind of reminder comes from one source in REMINDER_SOURCES; a source is a f
   within REMINDER_DAYS: sessions or viewing hours still missing;
 - make_up_due: an open make-up whose due date falls within REMINDER_DAYS (today included);
 - member_behind: a member behind their yearly target, the dashboard's "behind" standing
-  (app.records.dashboard.standing_of over app.records.plans.target_for), once a week.
+  (app.records.dashboard.standing_of over app.records.plans.target_for), once a week;
+- questionnaire_low: an open questionnaire (app.survey) that fewer than half of those expected
+  in the unit's subtree have answered, once a week while it is open: the members of the subtree
+  for a members' questionnaire, the slips handed out there for the others (a session audience
+  without slips has no expected number and is left out).
 
 Hook for higher packages: a package above records (e.g. questionnaires, "an open questionnaire
 with low response") adds its own source with `add_reminder_source(fn)` when its blueprint is
@@ -27,12 +31,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.localtime import local_today
+from app.core.scope import subtree_condition
 from app.extensions import db
+from app.org.choices import PersonCategory
 from app.org.models import Account, Person, Unit
 from app.records import site_report
 from app.records.dashboard import behind_people
 from app.records.queries import home_unit_for, people_in_unit
 from app.study.sessions.models import MakeUp, MakeUpStatus
+from app.survey.models import Audience, Questionnaire, QuestionnaireStatus, SlipCode, SurveyResponse
+from app.survey.queries import visible_condition as questionnaires_visible_to
 
 REMINDER_DAYS = 7
 
@@ -120,8 +128,45 @@ def members_behind(account: Account, unit: Unit, today: date) -> list[Reminder]:
     return result
 
 
+LOW_RESPONSE_SHARE = 0.5  # fewer answers than this share of those expected is "low"
+
+
+def questionnaires_low_response(account: Account, unit: Unit, today: date) -> list[Reminder]:
+    subtree = select(Unit.id).where(subtree_condition(Unit.path, unit.path))
+    open_ones = [questionnaire for questionnaire in db.session.scalars(
+        select(Questionnaire).where(Questionnaire.status == QuestionnaireStatus.OPEN.value,
+                                    questionnaires_visible_to(account)).order_by(Questionnaire.id))
+        if questionnaire.answering_state() == "open"]
+    iso = today.isocalendar()
+    result = []
+    for questionnaire in open_ones:
+        if questionnaire.audience == Audience.MEMBERS.value:
+            members = people_in_unit(account, unit).where(Person.category.in_(
+                (PersonCategory.FULL_MEMBER.value, PersonCategory.PROBATIONARY.value)))
+            expected = db.session.scalar(select(db.func.count()).select_from(members.subquery())) or 0
+        else:
+            expected = db.session.scalar(select(db.func.count(SlipCode.id)).where(
+                SlipCode.questionnaire_id == questionnaire.id, SlipCode.unit_id.in_(subtree))) or 0
+        if not expected:
+            continue
+        answered = db.session.scalar(select(db.func.count(SurveyResponse.id)).where(
+            SurveyResponse.questionnaire_id == questionnaire.id, SurveyResponse.unit_id.in_(subtree))) or 0
+        if answered >= expected * LOW_RESPONSE_SHARE:
+            continue
+        closes_on = questionnaire.closes_at.date() if questionnaire.closes_at else None
+        result.append(Reminder(
+            kind="questionnaire_low", key=f"questionnaire_low:{questionnaire.id}:{unit.id}:{iso.year}-W{iso.week:02d}",
+            text=_("Only %(answered)d of %(expected)d have answered the questionnaire %(title)s.",
+                   answered=answered, expected=expected, title=questionnaire.title),
+            unit_id=unit.id, unit_name=unit.name, due_on=closes_on,
+            link=f"/questionnaires/{questionnaire.id}/results",
+            data={"questionnaire_id": questionnaire.id, "title": questionnaire.title, "answered": answered,
+                  "expected": expected}))
+    return result
+
+
 # The sources, in the order the home page shows them. Higher packages append with add_reminder_source.
-REMINDER_SOURCES: list[ReminderSource] = [sites_behind, make_ups_due, members_behind]
+REMINDER_SOURCES: list[ReminderSource] = [sites_behind, make_ups_due, members_behind, questionnaires_low_response]
 
 
 def add_reminder_source(source: ReminderSource) -> None:

@@ -74,3 +74,34 @@ def test_a_higher_package_adds_its_kind_through_the_hook(world):
             "questionnaire_low_response:1:2026-W48"]
     finally:
         reminders.REMINDER_SOURCES.remove(low_response)
+
+
+def test_an_open_questionnaire_few_have_answered_is_a_reminder_until_half_have(world):
+    from app.extensions import db
+    from app.survey import services as survey
+    from app.survey.models import Audience, QuestionKind
+
+    questionnaire = survey.create_questionnaire(unit=world.township_a, title="村务满意度", audience=Audience.VILLAGERS,
+                                                is_anonymous=True)
+    question = survey.add_question(questionnaire, kind=QuestionKind.YES_NO, prompt="满意吗？")
+    survey.publish(questionnaire)
+    codes = survey.issue_slip_codes(questionnaire, world.branch_a1, 4)
+    db.session.commit()
+    organiser = world.accounts["organiser_a"]
+    today = date(2026, 11, 28)
+
+    def low():
+        return [item for item in reminders.due_this_week(organiser, today=today) if item.kind == "questionnaire_low"]
+
+    [reminder] = low()
+    assert (reminder.data["answered"], reminder.data["expected"]) == (0, 4)
+    assert reminder.key == f"questionnaire_low:{questionnaire.id}:{world.township_a.id}:2026-W48"
+    assert reminder.link == f"/questionnaires/{questionnaire.id}/results"
+    survey.answer_with_slip(questionnaire, codes[0], {question.id: True})
+    db.session.commit()
+    assert low()[0].data["answered"] == 1
+    survey.answer_with_slip(questionnaire, codes[1], {question.id: False})
+    db.session.commit()
+    assert low() == []  # half have answered
+    assert not [item for item in reminders.due_this_week(world.accounts["organiser_b"], today=today)
+                if item.kind == "questionnaire_low"]  # the other township sees nothing of it
