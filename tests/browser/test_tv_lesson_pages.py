@@ -97,6 +97,9 @@ def test_each_lesson_page_of_the_tv_is_a_tv_page(app, world, live_server, new_pa
         for control in tv.evaluate(CONTROLS):
             assert control["size"] >= 22, (path, control)  # nothing desktop-sized
             assert control["contrast"] >= 4.5, (path, control)  # no yellow on white
+        # Chinese punctuation in the lesson navigation (full-width colon).
+        nav = tv.locator(".terminal-lesson-nav").inner_text()
+        assert not re.search(r"课时: ", nav), nav
     # The back key leaves the lesson for the session's lessons.
     tv.keyboard.press("0")
     expect(tv).to_have_url(re.compile(rf"/terminal/sessions/{session.id}/play$"))
