@@ -36,5 +36,11 @@
     if (input.type === "checkbox") { input.checked = !input.checked; } else { input.checked = true; }
     input.focus();
   });
+  /* On the TV the focus starts on the chosen option (or the first): the room sees where it is,
+   * and the remote's arrow keys move it. Phones keep their focus where it is (no pop-up keyboard). */
+  if (list && /(^| )terminal( |$)/.test(document.body.className) && document.activeElement === document.body) {
+    var start = list.querySelector("input:checked") || list.querySelector("input, textarea");
+    if (start) { start.focus(); }
+  }
   form.setAttribute("data-keys-ready", "1");  // tests and remote-control shells wait for this
 }());
