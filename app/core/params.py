@@ -24,17 +24,19 @@ _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}\Z")
 
 
 def int_arg(name: str, default: int | None = None, *, minimum: int, maximum: int, what: str,
-            source=None) -> int | None:
+            source=None, shown_minimum: int | None = None) -> int | None:
     """The whole number `name` of the query string (or `source`, e.g. request.form): `default`
-    when absent or not a number; InvalidArgument (400) when outside minimum..maximum."""
+    when absent or not a number; InvalidArgument (400) when outside minimum..maximum. The
+    message names `shown_minimum` as the lower end when the caller treats smaller values as it."""
+    shown = minimum if shown_minimum is None else shown_minimum
     raw = ((request.args if source is None else source).get(name) or "").strip()
     if not raw or not _WHOLE_NUMBER.match(raw):
         if len(raw) > 30 and raw.lstrip("+-").isdigit():
-            raise _out_of_range(what, minimum, maximum)
+            raise _out_of_range(what, shown, maximum)
         return default
     value = int(raw)
     if not minimum <= value <= maximum:
-        raise _out_of_range(what, minimum, maximum)
+        raise _out_of_range(what, shown, maximum)
     return value
 
 
@@ -45,12 +47,13 @@ def _out_of_range(what: str, minimum: int, maximum: int) -> InvalidArgument:
 
 def page_arg(name: str = "page") -> int:
     """A list's page number: 1 when absent, not a number or below 1; 400 past MAX_PAGE."""
-    return max(1, int_arg(name, 1, minimum=-MAX_ID, maximum=MAX_PAGE, what=_("page number")))
+    return max(1, int_arg(name, 1, minimum=-MAX_ID, maximum=MAX_PAGE, what=_("page number"), shown_minimum=1))
 
 
 def id_arg(name: str, source=None) -> int | None:
     """An object id (a filter such as ?unit=): None when absent, not a number or below 1."""
-    value = int_arg(name, None, minimum=-MAX_ID, maximum=MAX_ID, what=_("number"), source=source)
+    value = int_arg(name, None, minimum=-MAX_ID, maximum=MAX_ID, what=_("number"), source=source,
+                    shown_minimum=1)
     return value if value is not None and value >= 1 else None
 
 

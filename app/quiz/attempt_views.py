@@ -211,7 +211,7 @@ def attempt_question(attempt_id: int, position: int):
     return _no_store(render_template(
         "quiz/attempt_question.html", attempt=attempt, quiz=attempt.quiz, question=question_view(question, reveal=False),
         position=position, total=total, seconds_left=services.seconds_left(attempt), form=ConfirmForm(),
-        person=attempt.person))
+        person=attempt.person, terminal=_is_terminal()))
 
 
 @login_required
@@ -223,7 +223,7 @@ def attempt_finish(attempt_id: int):
     views = [question_view(question, reveal=False) for question in attempt.questions]
     return _no_store(render_template("quiz/attempt_finish.html", attempt=attempt, quiz=attempt.quiz,
                                      questions=views, seconds_left=services.seconds_left(attempt),
-                                     form=ConfirmForm(), person=attempt.person))
+                                     form=ConfirmForm(), person=attempt.person, terminal=_is_terminal()))
 
 
 @login_required

@@ -89,7 +89,7 @@ def question_add(questionnaire_id: int):
         except SurveyError as error:
             flash(str(error), "error")
         else:
-            flash(_("Question added."), "success")
+            flash(_("The question is added to the questionnaire."), "success")
     return redirect(url_for("survey.questionnaire_detail", questionnaire_id=questionnaire.id) + "#questions")
 
 

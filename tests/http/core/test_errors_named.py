@@ -81,6 +81,8 @@ def test_overflowing_numbers_answer_a_clear_400(client, world, url, words):
     html = response.get_data(as_text=True)
     assert response.status_code == 400, url
     assert words in html and "之间的整数" in html, html
+    # Values below 1 are taken as 1 (pages) or as no filter (ids): the message names 1, not -2147483647.
+    assert "-2147483647" not in html and ("2000 到 2100" in html if words == "年度" else "必须是 1 到" in html), html
 
 
 def test_plan_with_a_negative_year_is_a_clear_400(client, world):

@@ -341,6 +341,9 @@ def test_results_show_pass_rate_items_and_units_scoped(app, client, world, quiz)
     html = client.get(f"/quiz/manage/{quiz.id}/results").get_data(as_text=True)
     assert re.search(r'id="results-people">2<', html) and re.search(r'id="results-passed">1<', html)
     assert "甲一村党支部" in html and "乙一村党支部" in html
+    # Wording: 已通过 / 未通过, never the question 是否通过 as a count's label.
+    attempts = html.split('id="attempt-list"')[1].split("</table>")[0]
+    assert "是否通过" not in html and "✔ 已通过" in attempts and "✘ 未通过" in attempts
     items = html.split('id="item-analysis"')[1].split("</table>")[0]
     assert items.count("<tr>") == 9  # header + 8 questions
     assert "1.00" in items  # the strong learner got every question, the weak one none

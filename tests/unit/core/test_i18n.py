@@ -41,3 +41,28 @@ def test_pages_are_chinese_by_default_and_english_on_request(client):
 
 def test_unknown_language_is_404(client):
     assert client.get("/lang/xx").status_code == 404
+
+
+# Fragments whose wording still differs from the catalog, left for a decision: each msgid is
+# generic and its fragment wording fits only one of the places it is shown (a msgctxt is needed).
+FRAGMENT_DIFFERS_KNOWN = {"The file of this lesson is missing. Tell the course's trainer.", "%(n)d found",
+                          "Member", "Name", "Remove", "Next"}
+
+
+def test_fragment_wording_reaches_the_catalog():
+    """`lms i18n update` only fills empty translations, so a wording fixed in a fragment never
+    reached the UI ("Ready" stayed 可以播放 on documents, "Passed" stayed 是否通过)."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    catalog = read_catalog("zh_Hans_CN")
+    fragments = Path(_po_path("zh_Hans_CN")).parents[2] / "fragments"
+    differing = set()
+    for path in sorted(fragments.glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="zh_Hans_CN"):
+                current = catalog.get(message.id)
+                if message.id and message.string and current is not None and current.string != message.string:
+                    differing.add(message.id if isinstance(message.id, str) else message.id[0])
+    assert differing <= FRAGMENT_DIFFERS_KNOWN, sorted(differing - FRAGMENT_DIFFERS_KNOWN)

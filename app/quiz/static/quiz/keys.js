@@ -65,10 +65,17 @@
     if (input.type === "checkbox") { input.checked = !input.checked; } else { input.checked = true; }
     input.focus();
   });
+  /* Where the focus starts, so that the room sees it and the remote's keys act at once: a cloze
+   * question's first blank (on the chosen option of a choice blank); on the TV otherwise the
+   * chosen option (or the first). Phones keep their focus where it is (no pop-up keyboard). */
+  var nothingFocused = !document.activeElement || document.activeElement === document.body;
   var first = form.querySelector("[data-quiz-blank]");
-  if (first && (!document.activeElement || document.activeElement === document.body)) {
+  if (first && nothingFocused) {
     var target = first.querySelector ? (first.querySelector("input:checked") || first.querySelector("input")) : null;
     (first.tagName.toLowerCase() === "span" && target ? target : first).focus();
+  } else if (list && nothingFocused && /(^| )terminal( |$)/.test(document.body.className)) {
+    var start = list.querySelector("input:checked") || list.querySelector("input, textarea");
+    if (start) { start.focus(); }
   }
   form.setAttribute("data-keys-ready", "1");  // tests and remote-control shells wait for this
 }());
