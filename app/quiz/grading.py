@@ -13,7 +13,8 @@ Responses are stored in canonical form (original indexes, never display position
     matching    list[str | None], the chosen right-hand text for each pair in order
     essay       str
     cloze       list, one entry per blank: str as typed (short, numeric), int index of the
-                chosen option (choice), None for a blank left empty
+                chosen option (choice), list[int] of the chosen options (multi), None for a
+                blank left empty
     description (no response)
 
 A grade's fraction is in [0, 1]: negative option fractions lower a choice score but never
@@ -164,9 +165,20 @@ def matching_numeric_answer(answers: list[dict], response) -> dict | None:
     return None
 
 
+def chosen_blank_options(blank: dict, value) -> list[int]:
+    """The option indexes a multiple-response blank's value chose (sorted, valid only)."""
+    count = len(blank.get("answers", []))
+    values = value if isinstance(value, list) else []
+    return sorted({index for index in values if isinstance(index, int) and not isinstance(index, bool)
+                   and 0 <= index < count})
+
+
 def blank_answer(blank: dict, value) -> dict | None:
-    """The alternative of a cloze blank a response value chose or matched, or None."""
+    """The alternative of a cloze blank a response value chose or matched, or None (a
+    multiple-response blank: see chosen_blank_options)."""
     answers = blank.get("answers", [])
+    if blank["kind"] == "multi":
+        return None
     if blank["kind"] == "choice":
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(answers)
         return answers[value] if ok else None
@@ -179,7 +191,12 @@ def cloze_blank_fractions(content: dict, response) -> list[float]:
     values = response if isinstance(response, list) else []
     fractions = []
     for index, blank in enumerate(content.get("blanks", [])):
-        answer = blank_answer(blank, values[index] if index < len(values) else None)
+        value = values[index] if index < len(values) else None
+        if blank["kind"] == "multi":  # Moodle's multichoice "multi": the chosen options' sum, 0..1
+            total = sum(blank["answers"][chosen]["fraction"] for chosen in chosen_blank_options(blank, value))
+            fractions.append(1.0 if total >= FULL else clamp(total))  # 3 x 0.3333333 is full marks
+            continue
+        answer = blank_answer(blank, value)
         fractions.append(clamp(answer["fraction"]) if answer else 0.0)
     return fractions
 

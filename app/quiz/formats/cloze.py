@@ -9,14 +9,20 @@ A blank is ``{weight:TYPE:alternatives}``, read as qtype_multianswer_extract_que
 SHORTANSWER/SA/MW (case-insensitive answers), SHORTANSWER_C/SAC/MWC (case-sensitive),
 NUMERICAL/NM ("value:tolerance"), MULTICHOICE/MC (drop-down), MULTICHOICE_V/MCV (vertical
 buttons), MULTICHOICE_H/MCH (horizontal), each choice type with an "S" for shuffled (MCS,
-MULTICHOICE_VS, ...). Alternatives are separated by "~", start with "=" (full marks) or
+MULTICHOICE_VS, ...), and the multiple-response MULTIRESPONSE/MR (vertical checkboxes),
+MULTIRESPONSE_H/MRH (horizontal), shuffled MULTIRESPONSE_S/MRS, MULTIRESPONSE_HS/MRHS.
+Alternatives are separated by "~", start with "=" (full marks) or
 "%50%" (a percentage; none = 0), and may end with "#feedback". Inside an alternative "\\}",
 "\\#" and "\\~" stand for the characters themselves; in HTML text entities are decoded.
 
 Blanks Moodle's validation refuses are refused here too: no blank at all, a blank without an
 alternative worth 100% (a multiple-response blank: one worth more than 0), a choice blank with
-fewer than two options, a numeric alternative that is neither a number nor "*". The
-multiple-response types (MULTIRESPONSE/MR...) are recognised and refused as not supported.
+fewer than two options, a numeric alternative that is neither a number nor "*".
+
+A multiple-response blank's fractions are fixed on reading as Moodle fixes them: the positive
+ones are divided by their sum (so they add up to 1) and, when no alternative has a percentage
+of its own (Moodle takes "%0%" for none), each wrong option cancels one right one (-1/sum).
+It is written back with every fraction as a percentage, so it reads back unchanged.
 """
 from __future__ import annotations
 
@@ -37,7 +43,12 @@ CHOICE = {  # name -> (layout, shuffle)
     "MULTICHOICE_H": ("horizontal", False), "MCH": ("horizontal", False),
     "MULTICHOICE_HS": ("horizontal", True), "MCHS": ("horizontal", True),
 }
-MULTIRESPONSE = {"MULTIRESPONSE", "MR", "MULTIRESPONSE_H", "MRH", "MULTIRESPONSE_S", "MRS", "MULTIRESPONSE_HS", "MRHS"}
+MULTIRESPONSE = {  # name -> (layout, shuffle)
+    "MULTIRESPONSE": ("vertical", False), "MR": ("vertical", False),
+    "MULTIRESPONSE_H": ("horizontal", False), "MRH": ("horizontal", False),
+    "MULTIRESPONSE_S": ("vertical", True), "MRS": ("vertical", True),
+    "MULTIRESPONSE_HS": ("horizontal", True), "MRHS": ("horizontal", True),
+}
 _NAMES = "|".join(sorted({*SHORT, *NUMERIC, *CHOICE, *MULTIRESPONSE}, key=len, reverse=True))
 
 _FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
@@ -70,16 +81,18 @@ def _number(raw: str) -> float:
 
 def _blank(match: re.Match, number: int, html: bool) -> ParsedBlank:
     name = match.group("type")
-    if name in MULTIRESPONSE:
-        raise ClozeRefused("cloze_unsupported_blank", number=number, value=name)
     weight = int(match.group("weight")) if match.group("weight") else 1
     if name in SHORT:
         blank = ParsedBlank("short", weight=weight, case_sensitive=SHORT[name])
     elif name in NUMERIC:
         blank = ParsedBlank("numeric", weight=weight)
+    elif name in MULTIRESPONSE:
+        layout, shuffle = MULTIRESPONSE[name]
+        blank = ParsedBlank("multi", weight=weight, layout=layout, shuffle=shuffle)
     else:
         layout, shuffle = CHOICE[name]
         blank = ParsedBlank("choice", weight=weight, layout=layout, shuffle=shuffle)
+    specific = False  # an alternative with a percentage of its own (PHP: "%0%" is none)
     remaining = match.group("alts")
     while remaining:
         alt = ALT_RE.search(remaining)
@@ -89,6 +102,7 @@ def _blank(match: re.Match, number: int, html: bool) -> ParsedBlank:
             fraction = 1.0
         elif alt.group("percent"):
             fraction = clean_fraction(float(alt.group("percent").replace(",", ".")) / 100)
+            specific = specific or alt.group("percent") != "0"
         else:
             fraction = 0.0
         feedback = _unescape(alt.group("feedback") or "", html)
@@ -103,15 +117,33 @@ def _blank(match: re.Match, number: int, html: bool) -> ParsedBlank:
                 raise ClozeRefused("cloze_bad_number", number=number, value=text)
             blank.answers.append(ParsedBlankAnswer(text, fraction, feedback))
         remaining = remaining[alt.end():]
+    if blank.kind == "multi":
+        _fix_multi_fractions(blank.answers, specific)
     answers = [answer for answer in blank.answers if answer.text]
-    if blank.kind == "choice" and len(answers) < 2:
+    if blank.kind in ("choice", "multi") and len(answers) < 2:
         raise ClozeRefused("cloze_too_few_options", number=number)
     if not answers:
         raise ClozeRefused("cloze_no_answer", number=number)
-    if not any(abs(answer.fraction - 1.0) < 1e-7 for answer in answers):
+    if blank.kind == "multi":
+        if not any(answer.fraction > 0 for answer in answers):
+            raise ClozeRefused("cloze_no_right_option", number=number)
+    elif not any(abs(answer.fraction - 1.0) < 1e-7 for answer in answers):
         raise ClozeRefused("cloze_no_full_marks", number=number)
     blank.answers = answers
     return blank
+
+
+def _fix_multi_fractions(answers: list[ParsedBlankAnswer], specific: bool) -> None:
+    """Moodle's fix for multiple-response blanks: positive fractions add up to 1; without
+    percentages of the author's own, a wrong option cancels one right one."""
+    total = sum(answer.fraction for answer in answers if answer.fraction > 0)
+    if not total:
+        return
+    for answer in answers:
+        if answer.fraction > 0:
+            answer.fraction = clean_fraction(answer.fraction / total)
+        elif not specific:
+            answer.fraction = clean_fraction(-1.0 / total)
 
 
 def extract_blanks(text: str, html: bool = False) -> tuple[str, list[ParsedBlank]]:
@@ -148,10 +180,11 @@ def type_name(blank: ParsedBlank) -> str:
         return "SHORTANSWER_C" if blank.case_sensitive else "SHORTANSWER"
     if blank.kind == "numeric":
         return "NUMERICAL"
-    suffix = {"dropdown": "", "vertical": "_V", "horizontal": "_H"}[blank.layout]
+    multi = blank.kind == "multi"
+    suffix = ({"vertical": "", "horizontal": "_H"} if multi else {"dropdown": "", "vertical": "_V", "horizontal": "_H"})[blank.layout]
     if blank.shuffle:
         suffix = (suffix or "_") + "S"
-    return "MULTICHOICE" + suffix
+    return ("MULTIRESPONSE" if multi else "MULTICHOICE") + suffix
 
 
 def blank_syntax(blank: ParsedBlank, html: bool = False) -> str:
@@ -162,7 +195,9 @@ def blank_syntax(blank: ParsedBlank, html: bool = False) -> str:
         else:
             text = _escape(answer.text, html)
         feedback = f"#{_escape(answer.feedback, html)}" if answer.feedback else ""
-        alternatives.append(f"{_percent(answer.fraction)}{text}{feedback}")
+        # a multiple-response blank: "%100%", not "=", so Moodle reads the fractions as written
+        fraction = f"%{format_number(round(answer.fraction * 100, 5))}%" if blank.kind == "multi" else _percent(answer.fraction)
+        alternatives.append(f"{fraction}{text}{feedback}")
     return "{%d:%s:%s}" % (blank.weight, type_name(blank), "~".join(alternatives))
 
 

@@ -60,11 +60,11 @@ MESSAGES = {
     "image_in_answer": "答案或反馈中的图片 {name} 无法显示（答案和反馈只显示文字），未导入",
     # cloze (embedded answers)
     "cloze_no_blanks": "完形填空题中没有找到空格，空格应写成 {{1:SHORTANSWER:=答案}}",
-    "cloze_unsupported_blank": "第 {number} 个空格的类型“{value}”（多项选择）暂不支持，整题未导入",
     "cloze_bad_number": "第 {number} 个空格是数值空格，但“{value}”不是数字",
     "cloze_too_few_options": "第 {number} 个空格是选择空格，至少需要两个选项",
     "cloze_no_answer": "第 {number} 个空格没有答案",
     "cloze_no_full_marks": "第 {number} 个空格没有满分（= 或 %100%）的答案",
+    "cloze_no_right_option": "第 {number} 个空格是多选空格，至少需要一个得分的选项（= 或 %50% 这样的正分）",
     "cloze_marker_lost": "完形填空题的空格位置无法保留（空格写在了链接或图片的属性里），整题未导入",
     # exports
     "export_cloze_unsupported": "{format} 格式不支持完形填空题，未导出；请用 Moodle XML 导出",

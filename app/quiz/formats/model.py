@@ -148,9 +148,10 @@ class ParsedBlankAnswer:
 
 @dataclass
 class ParsedBlank:
-    """One embedded answer of a cloze question. kind: "short", "numeric" or "choice";
-    weight: Moodle's number prefix (the blank's marks, default 1); layout of a choice blank:
-    "dropdown" (MC), "vertical" (MCV), "horizontal" (MCH)."""
+    """One embedded answer of a cloze question. kind: "short", "numeric", "choice" (one option)
+    or "multi" (several options, Moodle's MULTIRESPONSE); weight: Moodle's number prefix (the
+    blank's marks, default 1); layout of a choice blank: "dropdown" (MC), "vertical" (MCV, MR),
+    "horizontal" (MCH, MRH)."""
     kind: str
     answers: list[ParsedBlankAnswer] = field(default_factory=list)
     weight: int = 1

@@ -60,11 +60,11 @@ class PairView:
 class BlankView:
     """One blank of a cloze question (app.quiz.types.cloze): a text input or a choice inline."""
     index: int  # 0-based; the form field is q<position>_<index>
-    kind: str  # "short", "numeric", "choice"
+    kind: str  # "short", "numeric", "choice", "multi" (checkboxes, several may be ticked)
     layout: str = "dropdown"  # choice: "dropdown" (a select), "vertical" or "horizontal" (buttons)
     weight: int = 1
     size: int = 8  # a text input's width in characters
-    options: list[OptionView] = field(default_factory=list)  # choice, in display order
+    options: list[OptionView] = field(default_factory=list)  # choice, multi, in display order
     value: str = ""  # the typed text (short, numeric)
     # after submission
     fraction: float | None = None
@@ -74,7 +74,7 @@ class BlankView:
     @property
     def answer_text(self) -> str:
         chosen = [option.text for option in self.options if option.chosen]
-        return chosen[0] if chosen else self.value
+        return "、".join(chosen) if chosen else self.value
 
     @property
     def is_correct(self) -> bool:

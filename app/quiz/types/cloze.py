@@ -1,11 +1,12 @@
 """Cloze (Moodle's "embedded answers", multianswer): blanks inside the text, each a typed
-answer (short or numeric) or a choice, graded per blank by its weight.
+answer (short or numeric), a choice (one option) or a multiple response (checkboxes, several
+options), graded per blank by its weight.
 
 Stored content: {"blanks": [{"kind", "weight", "case_sensitive", "layout", "shuffle",
 "answers": [{"text", "fraction", "feedback", "tolerance"}]}]}; the version's text and
 text_html hold the marker {#n} where blank n stands (app.quiz.formats.cloze reads and writes
-the syntax). The stored display order is one list for all choice blanks, each blank's options
-in its own slice (shuffled only for Moodle's shuffled types, MCS and the like). The response
+the syntax). The stored display order is one list for all choice and multi blanks, each blank's
+options in its own slice (shuffled only for Moodle's shuffled types, MCS, MRS and the like). The response
 is a list, one value per blank (app.quiz.grading).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.quiz.types.base import (
 )
 
 MAX_BLANK_ANSWER = 500
+OPTION_KINDS = ("choice", "multi")  # blanks with options (shown in the display order)
 
 
 def blanks_content(blanks: list[ParsedBlank]) -> list[dict]:
@@ -48,7 +50,7 @@ def _slices(content: dict) -> list[tuple[int, int]]:
     """(offset, count) of each blank's options in the flat display order (count 0: typed)."""
     slices, offset = [], 0
     for blank in content.get("blanks", []):
-        count = len(blank["answers"]) if blank["kind"] == "choice" else 0
+        count = len(blank["answers"]) if blank["kind"] in OPTION_KINDS else 0
         slices.append((offset, count))
         offset += count
     return slices
@@ -61,6 +63,8 @@ def _blank_order(order: list[int], offset: int, count: int) -> list[int]:
 
 
 def _accepted(blank: dict) -> list[str]:
+    if blank["kind"] == "multi":  # every option worth something is one to tick
+        return [answer["text"] for answer in blank["answers"] if answer["fraction"] > 0]
     texts = []
     for answer in blank["answers"]:
         if answer["fraction"] < grading.FULL or answer["text"] == "*":
@@ -81,7 +85,8 @@ class Cloze(QuestionType):
     review_template = "quiz/types/cloze_review.html"
     edit_template = "quiz/types/cloze_edit.html"
     answers_hint = _l("Write the blanks into the question text, as in Moodle: {1:SHORTANSWER:=answer} for a typed "
-                      "answer, {1:MULTICHOICE:=right~wrong} for a choice, {1:NUMERICAL:=3.14:0.01} for a number. "
+                      "answer, {1:MULTICHOICE:=right~wrong} for a choice, {1:NUMERICAL:=3.14:0.01} for a number, "
+                      "{1:MULTIRESPONSE:%50%right~%50%also right~%-50%wrong} for ticking several. "
                       "The number in front is the blank's marks; add #feedback after an answer.")
     inline_text = True
     text_in_answers = True
@@ -131,6 +136,10 @@ class Cloze(QuestionType):
                 response.append(None)
             elif blank["kind"] == "choice":
                 response.append(original_index(_blank_order(order, offset, count), raw[0]))
+            elif blank["kind"] == "multi":
+                local = _blank_order(order, offset, count)
+                chosen = sorted({index for index in (original_index(local, value) for value in raw) if index is not None})
+                response.append(chosen or None)
             else:
                 response.append(raw[0].strip()[:min(MAX_BLANK_ANSWER, MAX_TEXT_ANSWER)])
         return response if any(value is not None for value in response) else None
@@ -147,7 +156,11 @@ class Cloze(QuestionType):
             value = values[index] if index < len(values) else None
             item = BlankView(index=index, kind=blank["kind"], layout=blank.get("layout", "dropdown"),
                              weight=blank.get("weight", 1))
-            if blank["kind"] == "choice":
+            if blank["kind"] == "multi":
+                chosen = grading.chosen_blank_options(blank, value)
+                item.options = [OptionView(position, blank["answers"][original]["text"], chosen=original in chosen)
+                                for position, original in enumerate(_blank_order(order, offset, count), start=1)]
+            elif blank["kind"] == "choice":
                 item.options = [OptionView(position, blank["answers"][original]["text"], chosen=original == value)
                                 for position, original in enumerate(_blank_order(order, offset, count), start=1)]
             else:
@@ -174,14 +187,24 @@ class Cloze(QuestionType):
         items = [part.blank for part in view.parts if part.blank is not None]
         for item in items:
             blank = content["blanks"][item.index]
-            answer = grading.blank_answer(blank, values[item.index] if item.index < len(values) else None)
+            value = values[item.index] if item.index < len(values) else None
             item.fraction = fractions[item.index]
-            item.feedback = answer.get("feedback", "") if answer else ""
             item.accepted = _accepted(blank)
+            if blank["kind"] == "multi":  # the feedback of each option ticked, on the option
+                offset, count = _slices(content)[item.index]
+                for option, original in zip(item.options, _blank_order(order, offset, count)):
+                    answer = blank["answers"][original]
+                    option.correct = answer["fraction"] > 0
+                    option.feedback = answer.get("feedback", "") if option.chosen else ""
+                continue
+            answer = grading.blank_answer(blank, value)
+            item.feedback = answer.get("feedback", "") if answer else ""
             for option in item.options:
                 option.correct = option.text in item.accepted
         view.accepted = [f"({item.index + 1}) {' / '.join(item.accepted)}" for item in items]
 
     def answer_summary(self, parsed: ParsedQuestion) -> str:
-        return " | ".join(" / ".join(answer.text for answer in blank.answers if answer.fraction >= grading.FULL)
-                          for blank in parsed.blanks)
+        return " | ".join((" + " if blank.kind == "multi" else " / ").join(
+            answer.text for answer in blank.answers
+            if (answer.fraction > 0 if blank.kind == "multi" else answer.fraction >= grading.FULL))
+            for blank in parsed.blanks)

@@ -50,7 +50,6 @@ def test_escapes_and_entities_in_html():
     ("{1:SA:%50%半对}", "cloze_no_full_marks"),
     ("{1:MC:=只有一个}", "cloze_too_few_options"),
     ("{1:NM:=三}", "cloze_bad_number"),
-    ("{1:MULTIRESPONSE:=a~b}", "cloze_unsupported_blank"),
 ])
 def test_what_moodle_refuses_is_refused(source, key):
     with pytest.raises(ClozeRefused) as refused:

@@ -1,8 +1,8 @@
 /* Keyboard and remote control for quiz pages on a terminal (TV).
  * Number keys 1-9 choose option n (toggle for multiple choice); Enter goes on (submits the
  * form marked data-quiz-keys="form"). In a cloze question the keys act on the focused blank
- * (data-quiz-blank): a number chooses option n of a choice blank (arrow keys work as usual),
- * a text blank takes typing; Tab goes to the next blank, and the first blank has the focus. Without this script the page works with plain radio
+ * (data-quiz-blank): a number chooses option n of a choice blank (arrow keys work as usual)
+ * or ticks/unticks option n of a multiple-response blank, a text blank takes typing; Tab goes to the next blank, and the first blank has the focus. Without this script the page works with plain radio
  * buttons, checkboxes and submit buttons. Written in ES5 for old browsers. */
 (function () {
   "use strict";
@@ -37,8 +37,11 @@
       blank.selectedIndex = number;  // option 0 is "Choose..."
       return true;
     }
-    var radio = blank.querySelectorAll("input[type='radio']")[number - 1];
-    if (radio) { radio.checked = true; radio.focus(); }
+    var input = blank.querySelectorAll("input[type='radio'], input[type='checkbox']")[number - 1];
+    if (input) {
+      input.checked = input.type === "checkbox" ? !input.checked : true;
+      input.focus();
+    }
     return true;
   }
 
