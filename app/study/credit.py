@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
@@ -22,7 +22,7 @@ from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Person
 from app.study import signals
-from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
+from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion, StudyClock
 from app.quiz.models import Attempt
 from app.quiz.services import best_result_passed
 
@@ -32,20 +32,48 @@ if TYPE_CHECKING:
 HOURS_QUANTUM = Decimal("0.001")
 
 
+# The statements of lock_people, built once (a heartbeat runs them every time).
+_PEOPLE = bindparam("people", expanding=True)
+# FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
+# inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
+_LOCK = select(Person.id).where(Person.id.in_(_PEOPLE)).order_by(Person.id).with_for_update(key_share=True)
+_CLOCK = StudyClock.__table__
+_LOCK_READING_CLOCKS = (select(Person.id, _CLOCK.c.credited_until)
+                        .select_from(Person.__table__.outerjoin(_CLOCK, _CLOCK.c.person_id == Person.id))
+                        .where(Person.id.in_(_PEOPLE)).order_by(Person.id)
+                        .with_for_update(key_share=True, of=Person.__table__))
+_SQLITE_LOCK = update(Person).where(Person.id.in_(_PEOPLE)).values(id=Person.id)
+_CLOCKS = select(_CLOCK.c.person_id, _CLOCK.c.credited_until).where(_CLOCK.c.person_id.in_(_PEOPLE))
+
+
 def lock_people(person_ids: list[int]) -> None:
     """Serialise study writes per person; always in id order so two batches cannot deadlock."""
     if not person_ids:
         return
-    statement = select(Person.id).where(Person.id.in_(person_ids)).order_by(Person.id)
     if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has one write lock per database. Reads outside a write transaction run on their
-        # own snapshot, so take the lock (a no-op write) unless this transaction already holds it.
-        if not db.session.connection().connection.dbapi_connection.in_transaction:
-            db.session.execute(update(Person).where(Person.id.in_(person_ids)).values(id=Person.id))
+        _lock_sqlite(person_ids)
         return
-    # FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
-    # inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
-    db.session.execute(statement.with_for_update(key_share=True)).all()
+    db.session.execute(_LOCK, {"people": list(person_ids)}).all()
+
+
+def _lock_sqlite(person_ids: list[int]) -> None:
+    # SQLite has one write lock per database. Reads outside a write transaction run on their
+    # own snapshot, so take the lock (a no-op write) unless this transaction already holds it.
+    if not db.session.connection().connection.dbapi_connection.in_transaction:
+        db.session.execute(_SQLITE_LOCK, {"people": list(person_ids)})
+
+
+def lock_people_reading_clocks(person_ids: list[int]) -> dict[int, datetime | None]:
+    """lock_people, and the people's study clocks (app.study.progress.models.StudyClock: None for
+    a person without one yet), read in the locking statement where the database allows it."""
+    if not person_ids:
+        return {}
+    if db.session.get_bind().dialect.name == "sqlite":
+        _lock_sqlite(person_ids)
+        rows = db.session.execute(_CLOCKS, {"people": list(person_ids)}).all()
+    else:
+        rows = db.session.execute(_LOCK_READING_CLOCKS, {"people": list(person_ids)}).all()
+    return {person_id: as_utc(moment) for person_id, moment in rows}
 
 
 def _sender():
