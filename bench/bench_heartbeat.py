@@ -19,10 +19,13 @@ measured heartbeat is credited and merged into progress, the day and its grant, 
 model's steady state.
 
 Printed per path: SQL statements per heartbeat (counted with SQLAlchemy's before_cursor_execute
-event; the same on every run) with the statements of one heartbeat, and the process CPU time
+event; the same on every run) with the statements of one heartbeat, the pings the pool sends
+before them (pool_pre_ping: one round trip per connection checkout, which the event does not
+see; the commit is not counted either), and the process CPU time
 per heartbeat (time.process_time: the server's Python and the database library's work in this
 process; SQLite's work is in-process, PostgreSQL's server is not). LMS_BENCH_PROFILE=1 adds
-cProfile's top functions by cumulative time.
+cProfile's top functions, measured on the process's CPU clock, and the number of Python function
+calls per heartbeat (a figure that does not depend on the machine's load).
 """
 from __future__ import annotations
 
@@ -62,7 +65,13 @@ class StatementLog:
 
         self.on = False
         self.statements: list[str] = []
+        self.checkouts = 0
         event.listen(engine, "before_cursor_execute", self._seen)
+        event.listen(engine.pool, "checkout", self._checkout)
+
+    def _checkout(self, *_args):
+        if self.on:
+            self.checkouts += 1
 
     def _seen(self, _connection, _cursor, statement, _parameters, _context, _many):
         if self.on:
@@ -120,13 +129,16 @@ def run_path(app, log: StatementLog, world, people: list[int], path: str) -> dic
     for number in range(warm):  # each learner's first beats make their rows; not measured
         rewind_clock(app, people[number % count])
         assert beat(number).status_code == 200
-    profiler = cProfile.Profile() if PROFILE else None
+    # CPU time, not wall time, as the profiler's clock: on a shared machine the wall clock
+    # charges other processes' time to whatever function was running.
+    profiler = cProfile.Profile(time.process_time) if PROFILE else None
     cpu = 0.0
-    counts = []
+    counts, checkouts = [], []
     sample: list[str] = []
     for number in range(warm, warm + BEATS):
         rewind_clock(app, people[number % count])
         log.statements = []
+        log.checkouts = 0
         log.on = True
         if profiler:
             profiler.enable()
@@ -138,11 +150,15 @@ def run_path(app, log: StatementLog, world, people: list[int], path: str) -> dic
         log.on = False
         assert response.status_code == 200 and response.get_json()["accepted"] == 1, response.get_data(as_text=True)
         counts.append(len(log.statements))
+        checkouts.append(log.checkouts)
         if not sample:
             sample = list(log.statements)
-    result = {"path": path, "statements": sorted(set(counts)), "sample": sample, "cpu_ms": cpu / BEATS * 1000}
+    pinging = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+    result = {"path": path, "statements": sorted(set(counts)),
+              "pings": "/".join(map(str, sorted(set(checkouts)))) if pinging else "0", "sample": sample, "cpu_ms": cpu / BEATS * 1000}
     if profiler:
         stats = pstats.Stats(profiler)
+        result["calls"] = stats.total_calls / BEATS
         stats.sort_stats("cumulative").print_stats(35)
         stats.sort_stats("tottime").print_stats(25)
     return result
@@ -176,8 +192,9 @@ def main() -> None:
             log = StatementLog(db.engine)
             for path in ("page", "api"):
                 result = run_path(app, log, world, people, path)
-                print(f"\n{kind} {path} path: {'/'.join(map(str, result['statements']))} statements per heartbeat, "
-                      f"{result['cpu_ms']:.2f} ms CPU per heartbeat")
+                calls = f", {result['calls']:.0f} Python function calls" if "calls" in result else ""
+                print(f"\n{kind} {path} path: {'/'.join(map(str, result['statements']))} statements per heartbeat "
+                      f"(+{result['pings']} pings), {result['cpu_ms']:.2f} ms CPU per heartbeat{calls}")
                 for statement in result["sample"]:
                     print("   ", statement[:LMS_WIDTH])
             print(f"\n{kind}: {check_credited(app, people):.0f} s of playback credited in all")

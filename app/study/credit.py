@@ -22,7 +22,7 @@ from app.core.model_base import as_utc, utcnow
 from app.extensions import db
 from app.org.models import Person
 from app.study import signals
-from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion, StudyClock
+from app.study.progress.models import CourseCompletion, CreditGrant, CreditSource, LessonCompletion
 from app.quiz.models import Attempt
 from app.quiz.services import best_result_passed
 
@@ -37,13 +37,8 @@ _PEOPLE = bindparam("people", expanding=True)
 # FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
 # inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
 _LOCK = select(Person.id).where(Person.id.in_(_PEOPLE)).order_by(Person.id).with_for_update(key_share=True)
-_CLOCK = StudyClock.__table__
-_LOCK_READING_CLOCKS = (select(Person.id, _CLOCK.c.credited_until)
-                        .select_from(Person.__table__.outerjoin(_CLOCK, _CLOCK.c.person_id == Person.id))
-                        .where(Person.id.in_(_PEOPLE)).order_by(Person.id)
-                        .with_for_update(key_share=True, of=Person.__table__))
 _SQLITE_LOCK = update(Person).where(Person.id.in_(_PEOPLE)).values(id=Person.id)
-_CLOCKS = select(_CLOCK.c.person_id, _CLOCK.c.credited_until).where(_CLOCK.c.person_id.in_(_PEOPLE))
+_LOCKING: dict[int, object] = {}  # id of a statement given to lock_people_reading -> its locking form
 
 
 def lock_people(person_ids: list[int]) -> None:
@@ -63,17 +58,22 @@ def _lock_sqlite(person_ids: list[int]) -> None:
         db.session.execute(_SQLITE_LOCK, {"people": list(person_ids)})
 
 
-def lock_people_reading_clocks(person_ids: list[int]) -> dict[int, datetime | None]:
-    """lock_people, and the people's study clocks (app.study.progress.models.StudyClock: None for
-    a person without one yet), read in the locking statement where the database allows it."""
+def lock_people_reading(person_ids: list[int], statement, parameters: dict) -> list:
+    """lock_people, and the rows of `statement` read in the locking statement itself.
+
+    `statement` is built once (module level): a select from person, restricted to these people
+    in id order, that may outer-join what it reads of them. On PostgreSQL it runs as
+    FOR NO KEY UPDATE OF person (the lock of lock_people); on SQLite after its write lock.
+    """
     if not person_ids:
-        return {}
+        return []
     if db.session.get_bind().dialect.name == "sqlite":
         _lock_sqlite(person_ids)
-        rows = db.session.execute(_CLOCKS, {"people": list(person_ids)}).all()
-    else:
-        rows = db.session.execute(_LOCK_READING_CLOCKS, {"people": list(person_ids)}).all()
-    return {person_id: as_utc(moment) for person_id, moment in rows}
+        return db.session.execute(statement, parameters).all()
+    locking = _LOCKING.get(id(statement))
+    if locking is None:
+        locking = _LOCKING[id(statement)] = statement.with_for_update(key_share=True, of=Person.__table__)
+    return db.session.execute(locking, parameters).all()
 
 
 def _sender():

@@ -269,7 +269,7 @@ def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:
         fresh = [event for event in batch.events if event["id"] in new_ids and owner[event["id"]] == index]
         results[index].accepted = len(fresh)
         results[index].duplicates += sum(1 for event in batch.events if owner.get(event["id"]) == index) - len(fresh)
-        _apply(spend_real_time(_credits_for(batch, fresh), batch.now))
+        _merge(_credits_for(batch, fresh), batch.now)
     return results
 
 
@@ -291,7 +291,7 @@ def fold_pending(chunk: int = FOLD_CHUNK) -> int:
                table.c.start, table.c.end, table.c.at, table.c.received_at, table.c.scrolled_to_end)
         .where(_UNFOLDED).order_by(table.c.received_at, table.c.id).limit(chunk)).all()
     for batch in _stored_batches(rows):
-        _apply(spend_real_time(_credits_for(batch, batch.events), batch.now))
+        _merge(_credits_for(batch, batch.events), batch.now)
     ids = [row.id for row in rows]
     for start in range(0, len(ids), 500):  # under any SQLite build's bound-variable limit
         connection.execute(update(table).where(table.c.id.in_(ids[start:start + 500])).values(folded=True))
@@ -350,7 +350,74 @@ _UPDATE_CLOCKS = _CLOCK.update().where(_CLOCK.c.person_id == bindparam("_person"
     credited_until=bindparam("credited_until"))
 
 
-def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
+def _merge(credits: list[Credit], now: datetime) -> None:
+    """Bound the credits by the learners' real time, then merge them into progress, days and grants.
+
+    The learners are locked (app.study.credit.lock_people_reading) and what is stored of them
+    (study clocks, progress rows of the lessons, self-study days with their grants) is read in
+    that same statement: one round trip, whatever the batch holds.
+    """
+    if not credits:
+        return
+    stored = _read_learners(credits)
+    _apply(spend_real_time(credits, now, stored.clocks), stored)
+
+
+@dataclass
+class _Stored:
+    """What is stored of the credited learners, read under their lock."""
+
+    clocks: dict[int, datetime]
+    progress: list
+    days: list
+
+
+_PERSON, _PROGRESS, _DAY, _GRANT = Person.__table__, LessonProgress.__table__, StudyDay.__table__, CreditGrant.__table__
+# One row per learner, progress row of the lessons (any version) and self-study day of the
+# lessons and days: a batch names few lessons and days, so the product stays small.
+_READ_LEARNERS = select(
+    _PERSON.c.id.label("person_id"), _CLOCK.c.credited_until,
+    _PROGRESS.c.id.label("p_id"), _PROGRESS.c.lesson_id.label("p_lesson_id"),
+    _PROGRESS.c.content_version.label("p_content_version"), _PROGRESS.c.intervals.label("p_intervals"),
+    _PROGRESS.c.watched_seconds.label("p_watched_seconds"), _PROGRESS.c.resume_position.label("p_resume_position"),
+    _PROGRESS.c.self_study_seconds.label("p_self_study_seconds"),
+    _PROGRESS.c.last_event_at.label("p_last_event_at"), _PROGRESS.c.completed_at.label("p_completed_at"),
+    _DAY.c.id.label("d_id"), _DAY.c.lesson_id.label("d_lesson_id"), _DAY.c.day.label("d_day"),
+    _DAY.c.intervals.label("d_intervals"), _DAY.c.credited_seconds.label("d_credited_seconds"),
+    _GRANT.c.id.label("grant_id"), _GRANT.c.hours.label("grant_hours"),
+).select_from(
+    _PERSON.outerjoin(_CLOCK, _CLOCK.c.person_id == _PERSON.c.id)
+    .outerjoin(_PROGRESS, (_PROGRESS.c.person_id == _PERSON.c.id)
+               & _PROGRESS.c.lesson_id.in_(bindparam("lessons", expanding=True)))
+    .outerjoin(_DAY, (_DAY.c.person_id == _PERSON.c.id) & _DAY.c.lesson_id.in_(bindparam("day_lessons", expanding=True))
+               & _DAY.c.day.in_(bindparam("days", expanding=True)))
+    .outerjoin(_GRANT, (_GRANT.c.person_id == _DAY.c.person_id) & (_GRANT.c.lesson_id == _DAY.c.lesson_id)
+               & (_GRANT.c.day == _DAY.c.day) & (_GRANT.c.source == CreditSource.SELF_STUDY.value))
+).where(_PERSON.c.id.in_(bindparam("people", expanding=True))).order_by(_PERSON.c.id)
+
+
+def _read_learners(credits: list[Credit]) -> _Stored:
+    """Lock the credited people and read what the merge needs of them, in one statement."""
+    people = sorted({credit.person_id for credit in credits})
+    self_study = [credit for credit in credits if credit.source == CreditSource.SELF_STUDY]
+    rows = completion.lock_people_reading(people, _READ_LEARNERS, {
+        "people": people, "lessons": sorted({credit.lesson.id for credit in credits}),
+        "day_lessons": sorted({credit.lesson.id for credit in self_study}),
+        "days": sorted({local_day(credit.at) for credit in self_study})})
+    clocks, progress, days, seen_progress, seen_days = {}, [], [], set(), set()
+    for row in rows:
+        if row.credited_until is not None:
+            clocks[row.person_id] = as_utc(row.credited_until)
+        if row.p_id is not None and row.p_id not in seen_progress:
+            seen_progress.add(row.p_id)
+            progress.append(row)
+        if row.d_id is not None and row.d_id not in seen_days:
+            seen_days.add(row.d_id)
+            days.append(row)
+    return _Stored(clocks, progress, days)
+
+
+def spend_real_time(credits: list[Credit], now: datetime, clocks: dict[int, datetime]) -> list[Credit]:
     """Trim credited stretches to the real time each learner had, as the server measures it.
 
     A learner's clock says up to when their real time has been spent; a batch may spend what
@@ -358,14 +425,13 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
     was offline; a learner seen for the first time has LMS_PROGRESS_FIRST_BATCH_SECONDS). Every
     credited second of playback or reading spends a second, whatever the client says its `at`
     values were, so parallel or back-to-back batches cannot add up to more than has passed.
-    The people are locked first: concurrent batches of one learner spend one after the other.
+    The caller has locked the people and read their `clocks` (_read_learners): concurrent
+    batches of one learner spend one after the other.
     """
     if not credits:
         return credits
 
     person_ids = sorted({credit.person_id for credit in credits})
-    clocks = {person_id: moment for person_id, moment in completion.lock_people_reading_clocks(person_ids).items()
-              if moment is not None}
     connection = db.session.connection()
     offline = timedelta(seconds=current_app.config["PROGRESS_OFFLINE_SECONDS"])
     first = timedelta(seconds=current_app.config["PROGRESS_FIRST_BATCH_SECONDS"])
@@ -434,7 +500,7 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
     return credits
 
 
-def _apply(credits: list[Credit]) -> None:
+def _apply(credits: list[Credit], stored: _Stored) -> None:
     """Merge the credits into progress, self-study days and grants, then record completions.
 
     A heartbeat touches three rows per learner (progress, day, grant). They are read and
@@ -448,9 +514,9 @@ def _apply(credits: list[Credit]) -> None:
     by_learner: dict[tuple[int, int], list[Credit]] = defaultdict(list)
     for credit in credits:
         by_learner[(credit.person_id, credit.lesson.id)].append(credit)
-    # The people are locked already: the credits come from spend_real_time, which locked them.
-    states = _load_progress(by_learner)
-    days = _load_days(credits)
+    # The people are locked and their rows read already (_read_learners).
+    states = _load_progress(by_learner, stored.progress)
+    days = _load_days(credits, stored.days)
     study_rules = completion.self_study_rules()
     finished = []
     for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
@@ -498,22 +564,6 @@ class _DayState:
     changed: bool = False
 
 
-_PROGRESS = LessonProgress.__table__
-_LOAD_PROGRESS = select(
-    _PROGRESS.c.id, _PROGRESS.c.person_id, _PROGRESS.c.lesson_id, _PROGRESS.c.content_version, _PROGRESS.c.intervals,
-    _PROGRESS.c.watched_seconds, _PROGRESS.c.resume_position, _PROGRESS.c.self_study_seconds,
-    _PROGRESS.c.last_event_at, _PROGRESS.c.completed_at,
-).where(_PROGRESS.c.person_id.in_(bindparam("people", expanding=True)),
-        _PROGRESS.c.lesson_id.in_(bindparam("lessons", expanding=True)))
-_DAY, _GRANT = StudyDay.__table__, CreditGrant.__table__
-_LOAD_DAYS = select(
-    _DAY.c.id, _DAY.c.person_id, _DAY.c.lesson_id, _DAY.c.day, _DAY.c.intervals, _DAY.c.credited_seconds,
-    _GRANT.c.id.label("grant_id"), _GRANT.c.hours,
-).select_from(_DAY.outerjoin(_GRANT, (_GRANT.c.person_id == _DAY.c.person_id) & (_GRANT.c.lesson_id == _DAY.c.lesson_id)
-                             & (_GRANT.c.day == _DAY.c.day) & (_GRANT.c.source == CreditSource.SELF_STUDY.value))
-              ).where(_DAY.c.person_id.in_(bindparam("people", expanding=True)),
-                      _DAY.c.lesson_id.in_(bindparam("lessons", expanding=True)),
-                      _DAY.c.day.in_(bindparam("days", expanding=True)))
 _PROGRESS_FIELDS = ("intervals", "watched_seconds", "resume_position", "self_study_seconds", "last_event_at",
                     "completed_at", "updated_at")
 _INSERT_PROGRESS = _PROGRESS.insert()
@@ -527,43 +577,35 @@ _UPDATE_GRANTS = _GRANT.update().where(_GRANT.c.id == bindparam("_id")).values(
     hours=bindparam("hours"), granted_at=bindparam("granted_at"), ledger_pending=True)
 
 
-def _load_progress(by_learner: dict) -> dict[tuple[int, int], _ProgressState]:
-    """Every learner's row for the lessons' current versions, read at once (new ones made up).
-
-    The person locks (completion.lock_people) make this read-then-insert safe.
-    """
+def _load_progress(by_learner: dict, rows: list) -> dict[tuple[int, int], _ProgressState]:
+    """Every learner's row for the lessons' current versions, from the rows read under the
+    person locks (_read_learners), which make this read-then-insert safe; new ones made up."""
     versions = {key: group[0].lesson.content_version for key, group in by_learner.items()}
     found = {}
-    rows = db.session.connection().execute(_LOAD_PROGRESS, {
-        "people": sorted({person_id for person_id, _ in versions}),
-        "lessons": sorted({lesson_id for _, lesson_id in versions})})
     for row in rows:
-        key = (row.person_id, row.lesson_id)
-        if versions.get(key) == row.content_version:
-            found[key] = _ProgressState(row.id, row.person_id, row.lesson_id, row.content_version,
-                                        intervals.loads(row.intervals), row.watched_seconds or 0.0,
-                                        row.resume_position or 0.0, row.self_study_seconds or 0.0,
-                                        as_utc(row.last_event_at), as_utc(row.completed_at))
+        key = (row.person_id, row.p_lesson_id)
+        if versions.get(key) == row.p_content_version:
+            found[key] = _ProgressState(row.p_id, row.person_id, row.p_lesson_id, row.p_content_version,
+                                        intervals.loads(row.p_intervals), row.p_watched_seconds or 0.0,
+                                        row.p_resume_position or 0.0, row.p_self_study_seconds or 0.0,
+                                        as_utc(row.p_last_event_at), as_utc(row.p_completed_at))
     for (person_id, lesson_id), version in versions.items():
         found.setdefault((person_id, lesson_id), _ProgressState(None, person_id, lesson_id, version, []))
     return found
 
 
-def _load_days(credits: list[Credit]) -> dict[tuple, _DayState]:
-    """The self-study days the credits touch, with their grants, read in one statement."""
+def _load_days(credits: list[Credit], rows: list) -> dict[tuple, _DayState]:
+    """The self-study days the credits touch, with their grants (from the rows _read_learners read)."""
     keys = {(credit.person_id, credit.lesson.id, local_day(credit.at)): credit.lesson.course_id for credit in credits
             if credit.source == CreditSource.SELF_STUDY and credit.end > credit.start}
     if not keys:
         return {}
-    rows = db.session.connection().execute(_LOAD_DAYS, {
-        "people": sorted({key[0] for key in keys}), "lessons": sorted({key[1] for key in keys}),
-        "days": sorted({key[2] for key in keys})})
     days = {}
     for row in rows:
-        key = (row.person_id, row.lesson_id, row.day)
+        key = (row.person_id, row.d_lesson_id, row.d_day)
         if key in keys:
-            days[key] = _DayState(row.id, row.person_id, row.lesson_id, row.day, intervals.loads(row.intervals),
-                                  row.credited_seconds or 0.0, row.grant_id, row.hours, keys[key])
+            days[key] = _DayState(row.d_id, row.person_id, row.d_lesson_id, row.d_day, intervals.loads(row.d_intervals),
+                                  row.d_credited_seconds or 0.0, row.grant_id, row.grant_hours, keys[key])
     for key, course_id in keys.items():
         days.setdefault(key, _DayState(None, *key, [], course_id=course_id))
     return days
