@@ -38,7 +38,6 @@ _PEOPLE = bindparam("people", expanding=True)
 # inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
 _LOCK = select(Person.id).where(Person.id.in_(_PEOPLE)).order_by(Person.id).with_for_update(key_share=True)
 _SQLITE_LOCK = update(Person).where(Person.id.in_(_PEOPLE)).values(id=Person.id)
-_LOCKING: dict[int, object] = {}  # id of a statement given to lock_people_reading -> its locking form
 
 
 def lock_people(person_ids: list[int]) -> None:
@@ -59,21 +58,21 @@ def _lock_sqlite(person_ids: list[int]) -> None:
 
 
 def lock_people_reading(person_ids: list[int], statement, parameters: dict) -> list:
-    """lock_people, and the rows of `statement` read in the locking statement itself.
+    """lock_people, then the rows of `statement` (a select built once, from person and what it
+    outer-joins of them), read under the lock.
 
-    `statement` is built once (module level): a select from person, restricted to these people
-    in id order, that may outer-join what it reads of them. On PostgreSQL it runs as
-    FOR NO KEY UPDATE OF person (the lock of lock_people); on SQLite after its write lock.
+    On SQLite the write lock is held from the transaction's first write on, so this is one
+    statement there. On PostgreSQL the read must be a statement of its own after the lock: a
+    locking SELECT that waited for another transaction sees that transaction's change of the
+    locked row only, while the rows it joins stay as they were when it started.
     """
     if not person_ids:
         return []
     if db.session.get_bind().dialect.name == "sqlite":
         _lock_sqlite(person_ids)
-        return db.session.execute(statement, parameters).all()
-    locking = _LOCKING.get(id(statement))
-    if locking is None:
-        locking = _LOCKING[id(statement)] = statement.with_for_update(key_share=True, of=Person.__table__)
-    return db.session.execute(locking, parameters).all()
+    else:
+        db.session.execute(_LOCK, {"people": list(person_ids)}).all()
+    return db.session.execute(statement, parameters).all()
 
 
 def _sender():

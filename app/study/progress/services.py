@@ -353,9 +353,9 @@ _UPDATE_CLOCKS = _CLOCK.update().where(_CLOCK.c.person_id == bindparam("_person"
 def _merge(credits: list[Credit], now: datetime) -> None:
     """Bound the credits by the learners' real time, then merge them into progress, days and grants.
 
-    The learners are locked (app.study.credit.lock_people_reading) and what is stored of them
+    The learners are locked (app.study.credit.lock_people_reading), then what is stored of them
     (study clocks, progress rows of the lessons, self-study days with their grants) is read in
-    that same statement: one round trip, whatever the batch holds.
+    one statement, whatever the batch holds.
     """
     if not credits:
         return
