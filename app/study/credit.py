@@ -68,10 +68,7 @@ def lock_people_reading(person_ids: list[int], statement, parameters: dict) -> l
     """
     if not person_ids:
         return []
-    if db.session.get_bind().dialect.name == "sqlite":
-        _lock_sqlite(person_ids)
-    else:
-        db.session.execute(_LOCK, {"people": list(person_ids)}).all()
+    lock_people(person_ids)
     return db.session.execute(statement, parameters).all()
 
 
