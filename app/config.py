@@ -208,9 +208,13 @@ def load_settings(overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     })
     settings.update(overrides)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in settings:
+        # A server's connections can drop (a restart, a network cut): ping one before using it.
+        # A SQLite file's cannot, and the ping was work every request paid for nothing.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")}
     if settings["RECORDS_KEY"] and len(settings["RECORDS_KEY"]) < 32:
         raise ValueError("LMS_RECORDS_KEY must have at least 32 characters (e.g. `openssl rand -hex 32`).")
     return settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import contains_eager
 
 from app.api.models import ApiToken
@@ -78,17 +78,22 @@ def bearer_token_from(header: str | None) -> str | None:
     return token
 
 
+# Built once; the account's scope unit comes in the same statement (the views need it).
+_TOKEN_WITH_ACCOUNT = (select(ApiToken).join(ApiToken.account)
+                       .options(contains_eager(ApiToken.account).joinedload(Account.scope_unit))
+                       .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def authenticate_bearer(header: str | None) -> Account | None:
     """The account behind a valid, unrevoked token of an enabled account; None otherwise.
 
-    One joined query per request: a revoked token or a disabled account is refused at once.
+    One joined query per request (the account and its scope unit): a revoked token or a disabled account is refused at once.
     """
     plaintext = bearer_token_from(header)
     if plaintext is None:
         return None
     token_hash = ApiToken.hash_token(plaintext)
-    token = db.session.scalar(select(ApiToken).join(ApiToken.account).options(contains_eager(ApiToken.account))
-                              .where(ApiToken.token_hash == token_hash))
+    token = db.session.scalar(_TOKEN_WITH_ACCOUNT, {"token_hash": token_hash})
     if token is None or token.is_revoked or not token.account.is_enabled:
         return None
     now = utcnow()

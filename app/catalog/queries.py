@@ -14,7 +14,7 @@ Two rules live here:
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import CourseStatus
@@ -46,10 +46,39 @@ def visible_condition(account) -> ColumnElement[bool]:
 def published_to_condition(unit) -> ColumnElement[bool]:
     """SQL condition on Course: published, and published to `unit` or one of its ancestors
     (what every learner of the unit sees)."""
+    return _published_to_units(ancestor_unit_ids(unit.path))
+
+
+def _published_to_units(unit_ids) -> ColumnElement[bool]:
+    """The learner rule's condition for a unit whose path holds `unit_ids` (a list, or an
+    expanding bound parameter for a statement built once)."""
     published = Course.status == CourseStatus.PUBLISHED.value
-    published_here = exists().where(CoursePublication.course_id == Course.id,
-                                     CoursePublication.unit_id.in_(ancestor_unit_ids(unit.path)))
+    published_here = exists().where(CoursePublication.course_id == Course.id, CoursePublication.unit_id.in_(unit_ids))
     return published & published_here
+
+
+# The lesson facts progress reporting needs, of the lessons a learner may study: one statement
+# built once (a heartbeat runs it every time; building it cost more than running it).
+_lesson, _media = Lesson.__table__, Media.__table__
+_LESSON_FACTS = (select(_lesson.c.id, _lesson.c.course_id, _lesson.c.type, _lesson.c.min_seconds,
+                        _lesson.c.content_version, _media.c.duration.label("media_duration"))
+                 .select_from(_lesson.join(Course.__table__, _lesson.c.course_id == Course.__table__.c.id)
+                              .outerjoin(_media, _media.c.id == _lesson.c.media_id))
+                 .where(_lesson.c.id.in_(bindparam("lesson_ids", expanding=True))))
+_VISIBLE_LESSON_FACTS = _LESSON_FACTS.where(_published_to_units(bindparam("unit_ids", expanding=True)))
+_PUBLISHED_LESSON_FACTS = _LESSON_FACTS.where(Course.status == CourseStatus.PUBLISHED.value)
+
+
+def visible_lesson_facts(account, lesson_ids) -> list:
+    """Rows (id, course_id, type, min_seconds, content_version, media_duration) of those of the
+    lessons the account may study: visible_condition, as plain values without ORM objects."""
+    lesson_ids = list(lesson_ids)
+    if account.scope_unit is None:
+        if not account.is_admin:
+            return []
+        return db.session.execute(_PUBLISHED_LESSON_FACTS, {"lesson_ids": lesson_ids}).all()
+    return db.session.execute(_VISIBLE_LESSON_FACTS, {"lesson_ids": lesson_ids,
+                                                      "unit_ids": ancestor_unit_ids(account.scope_unit.path)}).all()
 
 
 def published_in_scope_condition(account) -> ColumnElement[bool]:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from app.core.security import safe_next_url
 from app.extensions import limiter, login_manager
@@ -13,6 +14,9 @@ from app.org import services
 from app.org.forms import ActivateForm, LoginForm, PasswordChangeForm, PinForm
 from app.extensions import db
 from app.org.models import Account
+
+
+_WITH_SCOPE_UNIT = (joinedload(Account.scope_unit),)
 
 
 @login_manager.user_loader
@@ -30,7 +34,9 @@ def load_account(session_id: str):
     age = datetime.now(timezone.utc).timestamp() - logged_in_at
     if not 0 <= age <= current_app.config["REMEMBER_COOKIE_DURATION"].total_seconds():
         return None
-    account = db.session.get(Account, account_id)
+    # With its scope unit in the same statement: nearly every request asks for it (scope,
+    # the courses a learner sees), and loading it apart cost a second round trip each time.
+    account = db.session.get(Account, account_id, options=_WITH_SCOPE_UNIT)
     if account is None or account.session_version != version:
         return None
     return account

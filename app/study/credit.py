@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
@@ -32,20 +32,44 @@ if TYPE_CHECKING:
 HOURS_QUANTUM = Decimal("0.001")
 
 
+# The statements of lock_people, built once (a heartbeat runs them every time).
+_PEOPLE = bindparam("people", expanding=True)
+# FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
+# inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
+_LOCK = select(Person.id).where(Person.id.in_(_PEOPLE)).order_by(Person.id).with_for_update(key_share=True)
+_SQLITE_LOCK = update(Person).where(Person.id.in_(_PEOPLE)).values(id=Person.id)
+
+
 def lock_people(person_ids: list[int]) -> None:
     """Serialise study writes per person; always in id order so two batches cannot deadlock."""
     if not person_ids:
         return
-    statement = select(Person.id).where(Person.id.in_(person_ids)).order_by(Person.id)
     if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has one write lock per database. Reads outside a write transaction run on their
-        # own snapshot, so take the lock (a no-op write) unless this transaction already holds it.
-        if not db.session.connection().connection.dbapi_connection.in_transaction:
-            db.session.execute(update(Person).where(Person.id.in_(person_ids)).values(id=Person.id))
+        _lock_sqlite(person_ids)
         return
-    # FOR NO KEY UPDATE, not FOR UPDATE: the foreign keys of rows this transaction already
-    # inserted hold KEY SHARE on the person, and FOR UPDATE would deadlock against them.
-    db.session.execute(statement.with_for_update(key_share=True)).all()
+    db.session.execute(_LOCK, {"people": list(person_ids)}).all()
+
+
+def _lock_sqlite(person_ids: list[int]) -> None:
+    # SQLite has one write lock per database. Reads outside a write transaction run on their
+    # own snapshot, so take the lock (a no-op write) unless this transaction already holds it.
+    if not db.session.connection().connection.dbapi_connection.in_transaction:
+        db.session.execute(_SQLITE_LOCK, {"people": list(person_ids)})
+
+
+def lock_people_reading(person_ids: list[int], statement, parameters: dict) -> list:
+    """lock_people, then the rows of `statement` (a select built once, from person and what it
+    outer-joins of them), read under the lock.
+
+    On SQLite the write lock is held from the transaction's first write on, so this is one
+    statement there. On PostgreSQL the read must be a statement of its own after the lock: a
+    locking SELECT that waited for another transaction sees that transaction's change of the
+    locked row only, while the rows it joins stay as they were when it started.
+    """
+    if not person_ids:
+        return []
+    lock_people(person_ids)
+    return db.session.execute(statement, parameters).all()
 
 
 def _sender():

@@ -16,6 +16,7 @@ Correctness under concurrency comes from three things:
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,7 +31,7 @@ from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
-from app.catalog.queries import visible_condition
+from app.catalog.queries import visible_condition, visible_lesson_facts
 from app.core.localtime import local_day, local_year
 from app.core.model_base import as_utc, utcnow
 from app.core.permissions import can, role_can
@@ -91,6 +92,12 @@ class LessonInfo:
         return cls(lesson.id, lesson.course_id, lesson.type, lesson_duration(lesson), lesson.min_seconds,
                    lesson.content_version)
 
+    @classmethod
+    def of_row(cls, row) -> LessonInfo:
+        """From a row of app.catalog.queries.visible_lesson_facts."""
+        return cls(row.id, row.course_id, row.type, _duration(row.type, row.media_duration, row.min_seconds),
+                   row.min_seconds, row.content_version)
+
     @property
     def threshold(self) -> float | None:
         if self.type in (LessonType.VIDEO, LessonType.AUDIO):
@@ -137,9 +144,13 @@ class BatchResult:
 
 def lesson_duration(lesson: Lesson) -> float | None:
     """What a lesson's seconds are measured against: media length, or the minimum open time."""
-    if lesson.type in (LessonType.VIDEO, LessonType.AUDIO):
-        return lesson.media.duration if lesson.media is not None and lesson.media.duration else None
-    return float(max(lesson.min_seconds, 1))
+    return _duration(lesson.type, lesson.media.duration if lesson.media is not None else None, lesson.min_seconds)
+
+
+def _duration(lesson_type: str, media_duration: float | None, min_seconds: int) -> float | None:
+    if lesson_type in (LessonType.VIDEO, LessonType.AUDIO):
+        return media_duration or None
+    return float(max(min_seconds, 1))
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -209,9 +220,7 @@ def prepare_batch(account: Account, events: list[dict], now: datetime | None = N
 
 
 def _lessons_for(account: Account, lesson_ids: set[int]) -> dict[int, LessonInfo]:
-    found = {lesson.id: LessonInfo.of(lesson) for lesson in db.session.scalars(
-        select(Lesson).join(Course, Lesson.course_id == Course.id)
-        .where(Lesson.id.in_(lesson_ids), visible_condition(account)).options(joinedload(Lesson.media)))}
+    found = {row.id: LessonInfo.of_row(row) for row in visible_lesson_facts(account, lesson_ids)}
     if len(found) != len(lesson_ids):
         raise ProgressRefused(404, "lesson_not_found")
     if any(lesson.type == LessonType.QUIZ for lesson in found.values()):
@@ -260,7 +269,7 @@ def write_batches(batches: list[PreparedBatch]) -> list[BatchResult]:
         fresh = [event for event in batch.events if event["id"] in new_ids and owner[event["id"]] == index]
         results[index].accepted = len(fresh)
         results[index].duplicates += sum(1 for event in batch.events if owner.get(event["id"]) == index) - len(fresh)
-        _apply(spend_real_time(_credits_for(batch, fresh), batch.now))
+        _merge(_credits_for(batch, fresh), batch.now)
     return results
 
 
@@ -282,7 +291,7 @@ def fold_pending(chunk: int = FOLD_CHUNK) -> int:
                table.c.start, table.c.end, table.c.at, table.c.received_at, table.c.scrolled_to_end)
         .where(_UNFOLDED).order_by(table.c.received_at, table.c.id).limit(chunk)).all()
     for batch in _stored_batches(rows):
-        _apply(spend_real_time(_credits_for(batch, batch.events), batch.now))
+        _merge(_credits_for(batch, batch.events), batch.now)
     ids = [row.id for row in rows]
     for start in range(0, len(ids), 500):  # under any SQLite build's bound-variable limit
         connection.execute(update(table).where(table.c.id.in_(ids[start:start + 500])).values(folded=True))
@@ -318,17 +327,97 @@ def _insert_new_events(rows: list[dict]) -> set[str]:
     # Sorted ids: two transactions sharing events take their unique-index locks in the same order
     # (PostgreSQL would otherwise deadlock on a pair of replayed batches).
     rows.sort(key=lambda row: row["id"])
-    table = ProgressEvent.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    statement = _insert_events_statement(db.session.get_bind().dialect.name)
     inserted: set[str] = set()
     for start in range(0, len(rows), 200):  # under any SQLite build's bound-variable limit
         inserted.update(db.session.connection().execute(statement, rows[start:start + 200]).scalars())
     return inserted
 
 
-def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
+@functools.cache
+def _insert_events_statement(dialect: str):
+    """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id, built once per dialect."""
+    table = ProgressEvent.__table__
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+
+
+# The statements a heartbeat runs, built once: building and keying a statement cost more
+# Python time than SQLite took to run it. IN lists are expanding bound parameters.
+_CLOCK = StudyClock.__table__
+_INSERT_CLOCKS = _CLOCK.insert()
+_UPDATE_CLOCKS = _CLOCK.update().where(_CLOCK.c.person_id == bindparam("_person")).values(
+    credited_until=bindparam("credited_until"))
+
+
+def _merge(credits: list[Credit], now: datetime) -> None:
+    """Bound the credits by the learners' real time, then merge them into progress, days and grants.
+
+    The learners are locked (app.study.credit.lock_people_reading), then what is stored of them
+    (study clocks, progress rows of the lessons, self-study days with their grants) is read in
+    one statement, whatever the batch holds.
+    """
+    if not credits:
+        return
+    stored = _read_learners(credits)
+    _apply(spend_real_time(credits, now, stored.clocks), stored)
+
+
+@dataclass
+class _Stored:
+    """What is stored of the credited learners, read under their lock."""
+
+    clocks: dict[int, datetime]
+    progress: list
+    days: list
+
+
+_PERSON, _PROGRESS, _DAY, _GRANT = Person.__table__, LessonProgress.__table__, StudyDay.__table__, CreditGrant.__table__
+# One row per learner, progress row of the lessons (any version) and self-study day of the
+# lessons and days: a batch names few lessons and days, so the product stays small.
+_READ_LEARNERS = select(
+    _PERSON.c.id.label("person_id"), _CLOCK.c.credited_until,
+    _PROGRESS.c.id.label("p_id"), _PROGRESS.c.lesson_id.label("p_lesson_id"),
+    _PROGRESS.c.content_version.label("p_content_version"), _PROGRESS.c.intervals.label("p_intervals"),
+    _PROGRESS.c.watched_seconds.label("p_watched_seconds"), _PROGRESS.c.resume_position.label("p_resume_position"),
+    _PROGRESS.c.self_study_seconds.label("p_self_study_seconds"),
+    _PROGRESS.c.last_event_at.label("p_last_event_at"), _PROGRESS.c.completed_at.label("p_completed_at"),
+    _DAY.c.id.label("d_id"), _DAY.c.lesson_id.label("d_lesson_id"), _DAY.c.day.label("d_day"),
+    _DAY.c.intervals.label("d_intervals"), _DAY.c.credited_seconds.label("d_credited_seconds"),
+    _GRANT.c.id.label("grant_id"), _GRANT.c.hours.label("grant_hours"),
+).select_from(
+    _PERSON.outerjoin(_CLOCK, _CLOCK.c.person_id == _PERSON.c.id)
+    .outerjoin(_PROGRESS, (_PROGRESS.c.person_id == _PERSON.c.id)
+               & _PROGRESS.c.lesson_id.in_(bindparam("lessons", expanding=True)))
+    .outerjoin(_DAY, (_DAY.c.person_id == _PERSON.c.id) & _DAY.c.lesson_id.in_(bindparam("day_lessons", expanding=True))
+               & _DAY.c.day.in_(bindparam("days", expanding=True)))
+    .outerjoin(_GRANT, (_GRANT.c.person_id == _DAY.c.person_id) & (_GRANT.c.lesson_id == _DAY.c.lesson_id)
+               & (_GRANT.c.day == _DAY.c.day) & (_GRANT.c.source == CreditSource.SELF_STUDY.value))
+).where(_PERSON.c.id.in_(bindparam("people", expanding=True))).order_by(_PERSON.c.id)
+
+
+def _read_learners(credits: list[Credit]) -> _Stored:
+    """Lock the credited people and read what the merge needs of them, in one statement."""
+    people = sorted({credit.person_id for credit in credits})
+    self_study = [credit for credit in credits if credit.source == CreditSource.SELF_STUDY]
+    rows = completion.lock_people_reading(people, _READ_LEARNERS, {
+        "people": people, "lessons": sorted({credit.lesson.id for credit in credits}),
+        "day_lessons": sorted({credit.lesson.id for credit in self_study}),
+        "days": sorted({local_day(credit.at) for credit in self_study})})
+    clocks, progress, days, seen_progress, seen_days = {}, [], [], set(), set()
+    for row in rows:
+        if row.credited_until is not None:
+            clocks[row.person_id] = as_utc(row.credited_until)
+        if row.p_id is not None and row.p_id not in seen_progress:
+            seen_progress.add(row.p_id)
+            progress.append(row)
+        if row.d_id is not None and row.d_id not in seen_days:
+            seen_days.add(row.d_id)
+            days.append(row)
+    return _Stored(clocks, progress, days)
+
+
+def spend_real_time(credits: list[Credit], now: datetime, clocks: dict[int, datetime]) -> list[Credit]:
     """Trim credited stretches to the real time each learner had, as the server measures it.
 
     A learner's clock says up to when their real time has been spent; a batch may spend what
@@ -336,17 +425,14 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
     was offline; a learner seen for the first time has LMS_PROGRESS_FIRST_BATCH_SECONDS). Every
     credited second of playback or reading spends a second, whatever the client says its `at`
     values were, so parallel or back-to-back batches cannot add up to more than has passed.
-    The people are locked first: concurrent batches of one learner spend one after the other.
+    The caller has locked the people and read their `clocks` (_read_learners): concurrent
+    batches of one learner spend one after the other.
     """
     if not credits:
         return credits
 
     person_ids = sorted({credit.person_id for credit in credits})
-    completion.lock_people(person_ids)
-    table = StudyClock.__table__
     connection = db.session.connection()
-    clocks = {row.person_id: as_utc(row.credited_until) for row in connection.execute(
-        select(table.c.person_id, table.c.credited_until).where(table.c.person_id.in_(person_ids)))}
     offline = timedelta(seconds=current_app.config["PROGRESS_OFFLINE_SECONDS"])
     first = timedelta(seconds=current_app.config["PROGRESS_FIRST_BATCH_SECONDS"])
     present: dict[int, datetime] = {}
@@ -371,12 +457,11 @@ def spend_real_time(credits: list[Credit], now: datetime) -> list[Credit]:
     new = [{"person_id": person_id, "credited_until": moment} for person_id, moment in spent_until.items()
            if person_id not in clocks]
     if new:
-        connection.execute(table.insert(), new)
+        connection.execute(_INSERT_CLOCKS, new)
     changed = [{"_person": person_id, "credited_until": moment} for person_id, moment in spent_until.items()
                if person_id in clocks and moment != clocks[person_id]]
     if changed:
-        connection.execute(table.update().where(table.c.person_id == bindparam("_person"))
-                           .values(credited_until=bindparam("credited_until")), changed)
+        connection.execute(_UPDATE_CLOCKS, changed)
     return kept
 
 
@@ -415,7 +500,7 @@ def _credits_for(batch: PreparedBatch, events: list[dict]) -> list[Credit]:
     return credits
 
 
-def _apply(credits: list[Credit]) -> None:
+def _apply(credits: list[Credit], stored: _Stored) -> None:
     """Merge the credits into progress, self-study days and grants, then record completions.
 
     A heartbeat touches three rows per learner (progress, day, grant). They are read and
@@ -429,9 +514,9 @@ def _apply(credits: list[Credit]) -> None:
     by_learner: dict[tuple[int, int], list[Credit]] = defaultdict(list)
     for credit in credits:
         by_learner[(credit.person_id, credit.lesson.id)].append(credit)
-    completion.lock_people(sorted({person_id for person_id, _ in by_learner}))
-    states = _load_progress(by_learner)
-    days = _load_days(credits)
+    # The people are locked and their rows read already (_read_learners).
+    states = _load_progress(by_learner, stored.progress)
+    days = _load_days(credits, stored.days)
     study_rules = completion.self_study_rules()
     finished = []
     for key, group in sorted(by_learner.items(), key=lambda item: item[0]):
@@ -479,55 +564,48 @@ class _DayState:
     changed: bool = False
 
 
-def _load_progress(by_learner: dict) -> dict[tuple[int, int], _ProgressState]:
-    """Every learner's row for the lessons' current versions, read at once (new ones made up).
+_PROGRESS_FIELDS = ("intervals", "watched_seconds", "resume_position", "self_study_seconds", "last_event_at",
+                    "completed_at", "updated_at")
+_INSERT_PROGRESS = _PROGRESS.insert()
+_UPDATE_PROGRESS = _PROGRESS.update().where(_PROGRESS.c.id == bindparam("_id")).values(
+    {name: bindparam(name) for name in _PROGRESS_FIELDS})
+_INSERT_DAYS = _DAY.insert()
+_UPDATE_DAYS = _DAY.update().where(_DAY.c.id == bindparam("_id")).values(
+    intervals=bindparam("intervals"), credited_seconds=bindparam("credited_seconds"))
+_INSERT_GRANTS = _GRANT.insert()
+_UPDATE_GRANTS = _GRANT.update().where(_GRANT.c.id == bindparam("_id")).values(
+    hours=bindparam("hours"), granted_at=bindparam("granted_at"), ledger_pending=True)
 
-    The person locks (completion.lock_people) make this read-then-insert safe.
-    """
+
+def _load_progress(by_learner: dict, rows: list) -> dict[tuple[int, int], _ProgressState]:
+    """Every learner's row for the lessons' current versions, from the rows read under the
+    person locks (_read_learners), which make this read-then-insert safe; new ones made up."""
     versions = {key: group[0].lesson.content_version for key, group in by_learner.items()}
-    table = LessonProgress.__table__
     found = {}
-    rows = db.session.connection().execute(
-        select(table.c.id, table.c.person_id, table.c.lesson_id, table.c.content_version, table.c.intervals,
-               table.c.watched_seconds, table.c.resume_position, table.c.self_study_seconds, table.c.last_event_at,
-               table.c.completed_at)
-        .where(table.c.person_id.in_({person_id for person_id, _ in versions}),
-               table.c.lesson_id.in_({lesson_id for _, lesson_id in versions})))
     for row in rows:
-        key = (row.person_id, row.lesson_id)
-        if versions.get(key) == row.content_version:
-            found[key] = _ProgressState(row.id, row.person_id, row.lesson_id, row.content_version,
-                                        intervals.loads(row.intervals), row.watched_seconds or 0.0,
-                                        row.resume_position or 0.0, row.self_study_seconds or 0.0,
-                                        as_utc(row.last_event_at), as_utc(row.completed_at))
+        key = (row.person_id, row.p_lesson_id)
+        if versions.get(key) == row.p_content_version:
+            found[key] = _ProgressState(row.p_id, row.person_id, row.p_lesson_id, row.p_content_version,
+                                        intervals.loads(row.p_intervals), row.p_watched_seconds or 0.0,
+                                        row.p_resume_position or 0.0, row.p_self_study_seconds or 0.0,
+                                        as_utc(row.p_last_event_at), as_utc(row.p_completed_at))
     for (person_id, lesson_id), version in versions.items():
         found.setdefault((person_id, lesson_id), _ProgressState(None, person_id, lesson_id, version, []))
     return found
 
 
-def _load_days(credits: list[Credit]) -> dict[tuple, _DayState]:
-    """The self-study days the credits touch, with their grants, read in one statement."""
+def _load_days(credits: list[Credit], rows: list) -> dict[tuple, _DayState]:
+    """The self-study days the credits touch, with their grants (from the rows _read_learners read)."""
     keys = {(credit.person_id, credit.lesson.id, local_day(credit.at)): credit.lesson.course_id for credit in credits
             if credit.source == CreditSource.SELF_STUDY and credit.end > credit.start}
     if not keys:
         return {}
-    day_table, grant_table = StudyDay.__table__, CreditGrant.__table__
-    joined = day_table.outerjoin(grant_table, (grant_table.c.person_id == day_table.c.person_id)
-                                 & (grant_table.c.lesson_id == day_table.c.lesson_id)
-                                 & (grant_table.c.day == day_table.c.day)
-                                 & (grant_table.c.source == CreditSource.SELF_STUDY.value))
-    rows = db.session.connection().execute(
-        select(day_table.c.id, day_table.c.person_id, day_table.c.lesson_id, day_table.c.day, day_table.c.intervals,
-               day_table.c.credited_seconds, grant_table.c.id.label("grant_id"), grant_table.c.hours)
-        .select_from(joined)
-        .where(day_table.c.person_id.in_({key[0] for key in keys}), day_table.c.lesson_id.in_({key[1] for key in keys}),
-               day_table.c.day.in_({key[2] for key in keys})))
     days = {}
     for row in rows:
-        key = (row.person_id, row.lesson_id, row.day)
+        key = (row.person_id, row.d_lesson_id, row.d_day)
         if key in keys:
-            days[key] = _DayState(row.id, row.person_id, row.lesson_id, row.day, intervals.loads(row.intervals),
-                                  row.credited_seconds or 0.0, row.grant_id, row.hours, keys[key])
+            days[key] = _DayState(row.d_id, row.person_id, row.d_lesson_id, row.d_day, intervals.loads(row.d_intervals),
+                                  row.d_credited_seconds or 0.0, row.grant_id, row.grant_hours, keys[key])
     for key, course_id in keys.items():
         days.setdefault(key, _DayState(None, *key, [], course_id=course_id))
     return days
@@ -580,50 +658,46 @@ def _credit_self_study(state: _ProgressState, days: dict, study_rules, credits: 
 
 
 def _save_progress(states) -> None:
-    table = LessonProgress.__table__
     now = utcnow()
-    values = [{"intervals": intervals.dumps(state.intervals), "watched_seconds": state.watched_seconds,
+    new, changed = [], []
+    for state in states:
+        row = {"intervals": intervals.dumps(state.intervals), "watched_seconds": state.watched_seconds,
                "resume_position": state.resume_position, "self_study_seconds": state.self_study_seconds,
-               "last_event_at": state.last_event_at, "completed_at": state.completed_at, "updated_at": now,
-               "_id": state.id, "person_id": state.person_id, "lesson_id": state.lesson_id,
-               "content_version": state.content_version} for state in states]
+               "last_event_at": state.last_event_at, "completed_at": state.completed_at, "updated_at": now}
+        if state.id is None:
+            new.append({**row, "person_id": state.person_id, "lesson_id": state.lesson_id,
+                        "content_version": state.content_version})
+        else:
+            changed.append({**row, "_id": state.id})
     connection = db.session.connection()
-    new = [{key: value for key, value in row.items() if key != "_id"} for row in values if row["_id"] is None]
     if new:
-        connection.execute(table.insert(), new)
-    changed = [row for row in values if row["_id"] is not None]
+        connection.execute(_INSERT_PROGRESS, new)
     if changed:
-        connection.execute(table.update().where(table.c.id == bindparam("_id")).values(
-            {name: bindparam(name) for name in ("intervals", "watched_seconds", "resume_position",
-                                                "self_study_seconds", "last_event_at", "completed_at",
-                                                "updated_at")}), changed)
+        connection.execute(_UPDATE_PROGRESS, changed)
 
 
 def _save_days(days) -> None:
     """Write the changed days, and create or grow their grants (marked for the development
     file: app.records settles self-study growth in bulk, see CreditGrant.ledger_pending)."""
-    day_table, grant_table = StudyDay.__table__, CreditGrant.__table__
     connection = db.session.connection()
     changed = [day for day in days if day.changed]
     new_days = [{"person_id": day.person_id, "lesson_id": day.lesson_id, "day": day.day,
                  "intervals": intervals.dumps(day.intervals), "credited_seconds": day.credited_seconds}
                 for day in changed if day.id is None]
     if new_days:
-        connection.execute(day_table.insert(), new_days)
+        connection.execute(_INSERT_DAYS, new_days)
     old_days = [{"_id": day.id, "intervals": intervals.dumps(day.intervals), "credited_seconds": day.credited_seconds}
                 for day in changed if day.id is not None]
     if old_days:
-        connection.execute(day_table.update().where(day_table.c.id == bindparam("_id")).values(
-            intervals=bindparam("intervals"), credited_seconds=bindparam("credited_seconds")), old_days)
+        connection.execute(_UPDATE_DAYS, old_days)
     grown = [day for day in days if day.granted_at is not None]
     new_grants = [{"person_id": day.person_id, "year": local_year(day.granted_at),
                    "hours": day.grant_hours, "source": CreditSource.SELF_STUDY.value, "course_id": day.course_id,
                    "lesson_id": day.lesson_id, "day": day.day, "granted_at": day.granted_at, "ledger_pending": True}
                   for day in grown if day.grant_id is None]
     if new_grants:
-        connection.execute(grant_table.insert(), new_grants)
+        connection.execute(_INSERT_GRANTS, new_grants)
     old_grants = [{"_id": day.grant_id, "hours": day.grant_hours, "granted_at": day.granted_at}
                   for day in grown if day.grant_id is not None]
     if old_grants:
-        connection.execute(grant_table.update().where(grant_table.c.id == bindparam("_id")).values(
-            hours=bindparam("hours"), granted_at=bindparam("granted_at"), ledger_pending=True), old_grants)
+        connection.execute(_UPDATE_GRANTS, old_grants)
