@@ -19,6 +19,9 @@ _rule("/records/people/<int:person_id>/print", view_func=views.person_print)
 _rule("/records/people/<int:person_id>/appraisal", view_func=views.appraisal_new, methods=["POST"])
 _rule("/records/people/<int:person_id>/stage", view_func=views.stage_new, methods=["POST"])
 _rule("/records/entries/<int:entry_id>/correct", view_func=views.correction_new, methods=["GET", "POST"])
+_rule("/records/appraisals/<int:questionnaire_id>", view_func=views.appraisal_results)
+_rule("/records/appraisals/<int:questionnaire_id>/people/<int:person_id>", view_func=views.appraisal_record,
+      methods=["POST"])
 _rule("/records/feed", view_func=views.feed_status)
 _rule("/records/feed/retry", view_func=views.feed_retry, methods=["POST"])
 
