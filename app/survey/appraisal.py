@@ -56,7 +56,7 @@ def create_appraisal(branch: Unit, year: int, *, created_by: Account | None = No
         raise SurveyError(_("This unit has no party members to appraise."))
     questionnaire = services.create_questionnaire(
         unit=branch, title=_("Democratic appraisal of party members, %(year)d", year=year),
-        audience=Audience.MEMBERS, is_anonymous=True, created_by=created_by,
+        audience=Audience.SESSION, is_anonymous=True, created_by=created_by,
         intro=_("Give each party member a grade on each point. Nobody sees who gave which grade."))
     questionnaire.appraisal_year = year
     options = [str(grade) for grade in GRADES]
