@@ -24,7 +24,6 @@ from app.records import dashboard as reports
 from app.records.forms import AppraisalForm, AppraisalResultForm, CorrectionForm, PlanForm, StageForm
 from app.records.models import AppraisalGrade, DevelopmentStage, EntryKind
 from app.study.sessions.models import AttendanceStatus
-from app.org.choices import Post
 from app.survey import queries as survey_queries
 from app.survey import appraisal as survey_appraisal
 
@@ -211,7 +210,7 @@ def appraisal_results(questionnaire_id: int):
     """Per member: the grades members and villagers gave, side by side, and the committee's form."""
     questionnaire = _appraisal_or_404(questionnaire_id)
     return render_template("records/appraisal.html", questionnaire=questionnaire,
-                           results=survey_appraisal.appraisal_results(questionnaire), grades=survey_appraisal.GRADES, posts=Post,
+                           results=survey_appraisal.appraisal_results(questionnaire), grades=survey_appraisal.GRADES,
                            recorded=appraisal.recorded_grades(questionnaire), labels=AppraisalGrade,
                            form=AppraisalResultForm(formdata=None), can_manage=can(current_user, "manage_records"))
 

@@ -141,6 +141,8 @@ def appraisal_results(questionnaire: Questionnaire) -> AppraisalResults:
 def counts_text(result: MemberResult, year: int) -> str:
     """The counts in words, for the development file's entry."""
     parts = [_("Democratic appraisal %(year)d", year=year)]
+    if result.person.post_enum is not None:  # the post the member took on (设岗定责) is part of it
+        parts.append(_("Post: %(post)s", post=result.person.post_enum.label))
     for group in result.groups:
         if group.suppressed:
             parts.append(_("%(group)s: %(n)d answers (fewer than the minimum, not shown)",

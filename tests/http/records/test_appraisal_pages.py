@@ -84,7 +84,7 @@ def test_a_branch_runs_its_democratic_appraisal_into_the_files(client, world, ap
     entry = db.session.scalar(select(DevelopmentEntry).where(DevelopmentEntry.person_id == zhang_id,
                                                              DevelopmentEntry.kind == EntryKind.APPRAISAL.value))
     assert entry.year == 2026 and entry.status == "excellent" and "调解纠纷出色" in entry.note
-    assert "优秀5" in entry.note and "合格5" in entry.note
+    assert "优秀5" in entry.note and "合格5" in entry.note and "岗位：矛盾调解" in entry.note
     file_page = client.get(f"/records/people/{zhang_id}").get_data(as_text=True)
     assert "调解纠纷出色" in file_page
     assert app.test_cli_runner().invoke(args=["records", "verify"]).exit_code == 0
