@@ -121,3 +121,33 @@ def test_appraisal_pages_answer_404_outside_scope_and_403_without_the_capability
     db.session.commit()
     assert client.get(f"/records/appraisals/{qid}").status_code == 404
     assert db.session.scalar(select(DevelopmentEntry).where(DevelopmentEntry.kind == EntryKind.APPRAISAL.value)) is None
+
+
+def test_an_organiser_sets_a_members_post_which_the_appraisal_shows(client, world, app):
+    questionnaire = appraisal.create_appraisal(world.branch_a1, 2026)
+    services.publish(questionnaire)
+    db.session.commit()
+    qid, person_id = questionnaire.id, world.person_a1.id
+    login(client, "sec-a1")
+    page = client.get(f"/people/{person_id}").get_data(as_text=True)
+    assert 'id="post-form"' in page
+    # An unknown post: a clear message, nothing changed.
+    response = client.post(f"/people/{person_id}/post", data={"csrf_token": csrf_from(page), "post": "boss"},
+                           follow_redirects=True)
+    assert "请从列出的岗位中选一个" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert world.person_a1.post is None
+    client.post(f"/people/{person_id}/post", data={"csrf_token": csrf_from(page), "post": "tech_demonstration"})
+    db.session.expire_all()
+    assert world.person_a1.post == Post.TECH_DEMONSTRATION.value
+    assert "科技示范" in client.get(f"/records/appraisals/{qid}").get_data(as_text=True)
+    other = app.test_client()
+    login(other, "org-b")
+    token = csrf_token(other, "/questionnaires")
+    assert other.post(f"/people/{person_id}/post", data={"csrf_token": token, "post": ""}).status_code == 404
+    member = app.test_client()
+    login(member, "member-a1")
+    token = csrf_token(member, "/me")
+    assert member.post(f"/people/{person_id}/post", data={"csrf_token": token, "post": ""}).status_code == 403
+    db.session.expire_all()
+    assert world.person_a1.post == Post.TECH_DEMONSTRATION.value
