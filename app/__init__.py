@@ -60,6 +60,11 @@ def init_migrations(app: Flask) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    # Every model first: domain modules build some statements once at import (a heartbeat's), and
+    # building one configures the mappers, which must then find every class they name.
+    for module in MODEL_MODULES:
+        __import__(module)
+
     from app.core.i18n import select_locale  # deferred: create_app loads the domains, importing app alone does not
     from app.core.body_limits import init_body_limits  # deferred: create_app loads the domains, importing app alone does not
     from app.core.jobs import init_jobs  # deferred: create_app loads the domains, importing app alone does not
@@ -67,8 +72,6 @@ def _init_extensions(app: Flask) -> None:
     from app.extensions import babel, csrf, db, limiter, login_manager  # deferred: `lms --help` imports this package, not SQLAlchemy
     from app.subscriptions import connect_receivers  # deferred: it imports the domains, which import app.extensions
 
-    for module in MODEL_MODULES:
-        __import__(module)
     connect_receivers()  # the one ordered list of domain-event receivers
     db.init_app(app)
     login_manager.init_app(app)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import contains_eager
@@ -78,10 +79,13 @@ def bearer_token_from(header: str | None) -> str | None:
     return token
 
 
-# Built once; the account's scope unit comes in the same statement (the views need it).
-_TOKEN_WITH_ACCOUNT = (select(ApiToken).join(ApiToken.account)
-                       .options(contains_eager(ApiToken.account).joinedload(Account.scope_unit))
-                       .where(ApiToken.token_hash == bindparam("token_hash")))
+@cache
+def _token_with_account():
+    """Built once, at first use (building it configures the mappers, which needs every model
+    imported); the account's scope unit comes in the same statement (the views need it)."""
+    return (select(ApiToken).join(ApiToken.account)
+            .options(contains_eager(ApiToken.account).joinedload(Account.scope_unit))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def authenticate_bearer(header: str | None) -> Account | None:
@@ -93,7 +97,7 @@ def authenticate_bearer(header: str | None) -> Account | None:
     if plaintext is None:
         return None
     token_hash = ApiToken.hash_token(plaintext)
-    token = db.session.scalar(_TOKEN_WITH_ACCOUNT, {"token_hash": token_hash})
+    token = db.session.scalar(_token_with_account(), {"token_hash": token_hash})
     if token is None or token.is_revoked or not token.account.is_enabled:
         return None
     now = utcnow()

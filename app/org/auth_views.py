@@ -16,7 +16,6 @@ from app.extensions import db
 from app.org.models import Account
 
 
-_WITH_SCOPE_UNIT = (joinedload(Account.scope_unit),)
 
 
 @login_manager.user_loader
@@ -36,7 +35,7 @@ def load_account(session_id: str):
         return None
     # With its scope unit in the same statement: nearly every request asks for it (scope,
     # the courses a learner sees), and loading it apart cost a second round trip each time.
-    account = db.session.get(Account, account_id, options=_WITH_SCOPE_UNIT)
+    account = db.session.get(Account, account_id, options=(joinedload(Account.scope_unit),))
     if account is None or account.session_version != version:
         return None
     return account

@@ -90,3 +90,8 @@ class AccountEditForm(FlaskForm):
     new_pin = PasswordField(_l("New PIN for roll call (leave empty to keep)"), validators=[
         Optional(), Regexp(r"^\d{4,6}$", message=_l("The PIN must be 4 to 6 digits."))])
     submit = SubmitField(_l("Save"))
+
+
+class PostForm(FlaskForm):
+    """The post a member without office took on (设岗定责)."""
+    post = SelectField(_l("Post"), validators=[Optional()])

@@ -18,7 +18,7 @@ from app.core.model_base import as_utc, utcnow
 from app.core.security import GrowingLockout
 from app.core.permissions import ASSIGNABLE_ROLES, ROLES_BOUND_TO_A_SITE, ROLES_WITHOUT_UNIT
 from app.extensions import db
-from app.org.choices import CadreRole, PersonCategory, Role, UnitLevel
+from app.org.choices import CadreRole, PersonCategory, Post, Role, UnitLevel
 from app.org.models import Account, Person, PersonCadreRole, PinFailure, Site, Unit
 from app.org.password_policy import password_problem
 from app.org.signals import credentials_changed
@@ -107,6 +107,12 @@ def create_person(*, unit: Unit, name: str, id_number: str, category: PersonCate
     set_cadre_roles(person, list(cadre_roles))
     db.session.flush()
     return person
+
+
+def set_post(person: Person, post: str | None) -> None:
+    """The post (设岗定责) a member took on; None clears it. Unknown values raise ValueError."""
+    person.post = Post(post).value if post else None
+    db.session.flush()
 
 
 # --- accounts --------------------------------------------------------------

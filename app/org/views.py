@@ -8,8 +8,8 @@ from flask_login import current_user
 from app.core.params import id_arg, page_arg
 from app.core.permissions import can, require
 from app.org import queries, services
-from app.org.choices import CadreRole, PersonCategory, UnitLevel
-from app.org.forms import SiteForm, UnitForm
+from app.org.choices import CadreRole, PersonCategory, Post, UnitLevel
+from app.org.forms import PostForm, SiteForm, UnitForm
 
 
 @require("view_people")
@@ -87,4 +87,24 @@ def people():
 def person_detail(person_id: int):
     person = queries.get_person_or_404(current_user, person_id)
     return render_template("org/person_detail.html", person=person,
-                           show_full_id=can(current_user, "see_full_id_number"))
+                           show_full_id=can(current_user, "see_full_id_number"),
+                           post_form=_post_form(person) if can(current_user, "manage_people") else None)
+
+
+def _post_form(person, formdata=None) -> PostForm:
+    form = PostForm(formdata=formdata, data={"post": person.post or ""})
+    form.post.choices = [("", _("No post"))] + [(post.value, post.label) for post in Post]
+    return form
+
+
+@require("manage_people")
+def person_post(person_id: int):
+    """Set or clear the post a member took on (设岗定责), shown in democratic appraisal."""
+    person = queries.get_person_or_404(current_user, person_id)
+    form = _post_form(person, request.form)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the posts."), "error")
+    else:
+        services.set_post(person, form.post.data or None)
+        flash(_("Saved the post."), "success")
+    return redirect(url_for("org.person_detail", person_id=person.id))

@@ -24,6 +24,9 @@ _rule("/records/units/<int:unit_id>/site-report", view_func=views.site_report_pa
 _rule("/records/units/<int:unit_id>/site-report/print", view_func=views.site_report_print)
 _rule("/records/units/<int:unit_id>/site-report.xlsx", view_func=views.site_report_xlsx)
 _rule("/records/sites/<int:site_id>/report", view_func=views.site_detail)
+_rule("/records/appraisals/<int:questionnaire_id>", view_func=views.appraisal_results)
+_rule("/records/appraisals/<int:questionnaire_id>/people/<int:person_id>", view_func=views.appraisal_record,
+      methods=["POST"])
 _rule("/records/feed", view_func=views.feed_status)
 _rule("/records/feed/retry", view_func=views.feed_retry, methods=["POST"])
 

@@ -39,3 +39,10 @@ class CorrectionForm(FlaskForm):
     hours = DecimalField(_l("Correct hours"), places=2, validators=[Optional(), NumberRange(min=0, max=1000)])
     status = SelectField(_l("Correct status"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[DataRequired()])
+
+
+class AppraisalResultForm(FlaskForm):
+    """The branch committee's grade for one member after the democratic appraisal."""
+    grade = SelectField(_l("Grade decided by the branch committee"),
+                        choices=[SelectChoice(g.value, g.label) for g in AppraisalGrade], validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional()])

@@ -20,11 +20,13 @@ from app.extensions import db
 from app.org.choices import CadreRole, PersonCategory
 from app.org import queries as org_queries
 from app.org.models import Person
-from app.records import charts, exports, outbox, plans, queries, services, site_report, webhook
+from app.records import appraisal, charts, exports, outbox, plans, queries, services, site_report, webhook
 from app.records import dashboard as reports
-from app.records.forms import AppraisalForm, CorrectionForm, PlanForm, StageForm
+from app.records.forms import AppraisalForm, AppraisalResultForm, CorrectionForm, PlanForm, StageForm
 from app.records.models import AppraisalGrade, DevelopmentStage, EntryKind
 from app.study.sessions.models import AttendanceStatus
+from app.survey import appraisal as survey_appraisal
+from app.survey import queries as survey_queries
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -194,6 +196,42 @@ def appraisal_new(person_id: int):
     else:
         flash(_("Check the appraisal form."), "error")
     return redirect(url_for("records.person_file", person_id=person.id))
+
+
+def _appraisal_or_404(questionnaire_id: int):
+    """A democratic appraisal whose branch is in the account's scope."""
+    questionnaire = survey_queries.get_managed_or_404(current_user, questionnaire_id)
+    if questionnaire.appraisal_year is None:
+        abort(404)
+    return questionnaire
+
+
+@require("view_records")
+def appraisal_results(questionnaire_id: int):
+    """Per member: the grades members and villagers gave, side by side, and the committee's form."""
+    questionnaire = _appraisal_or_404(questionnaire_id)
+    return render_template("records/appraisal.html", questionnaire=questionnaire,
+                           results=survey_appraisal.appraisal_results(questionnaire), grades=survey_appraisal.GRADES,
+                           recorded=appraisal.recorded_grades(questionnaire), labels=AppraisalGrade,
+                           form=AppraisalResultForm(formdata=None), can_manage=can(current_user, "manage_records"))
+
+
+@require("manage_records")
+def appraisal_record(questionnaire_id: int, person_id: int):
+    questionnaire = _appraisal_or_404(questionnaire_id)
+    person = org_queries.get_person_or_404(current_user, person_id)
+    form = AppraisalResultForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a grade."), "error")
+    else:
+        try:
+            appraisal.record_result(questionnaire, person, grade=form.grade.data, by=current_user,
+                                    note=form.note.data or "")
+        except services.RecordsError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Recorded the appraisal of %(name)s in the development file.", name=person.name), "success")
+    return redirect(url_for("records.appraisal_results", questionnaire_id=questionnaire.id) + f"#person-{person.id}")
 
 
 @require("manage_records")

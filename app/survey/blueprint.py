@@ -15,6 +15,7 @@ survey_bp.record_once(lambda state: add_session_item(
 _rule = survey_bp.add_url_rule
 _rule("/questionnaires", view_func=views.questionnaire_list)
 _rule("/questionnaires/new", view_func=views.questionnaire_new, methods=["GET", "POST"])
+_rule("/questionnaires/appraisal/new", view_func=views.appraisal_new, methods=["GET", "POST"])
 _rule("/questionnaires/<int:questionnaire_id>", view_func=views.questionnaire_detail, methods=["GET", "POST"])
 _rule("/questionnaires/<int:questionnaire_id>/questions", view_func=views.question_add, methods=["POST"])
 _rule("/questionnaires/<int:questionnaire_id>/questions/<int:question_id>/delete", view_func=views.question_delete,

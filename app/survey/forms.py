@@ -93,3 +93,9 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+class AppraisalNewForm(FlaskForm):
+    """A branch's democratic appraisal for a year (the questions are generated)."""
+    unit_id = SelectField(_l("Branch"), coerce=int)
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])

@@ -101,6 +101,8 @@ class Questionnaire(UnitScoped, TimestampMixin, db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default=QuestionnaireStatus.DRAFT.value)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # The year of a democratic appraisal (民主评议党员, app.survey.appraisal); None for others.
+    appraisal_year: Mapped[int | None] = mapped_column(Integer)
 
     unit: Mapped[Unit] = relationship()
     questions: Mapped[list[SurveyQuestion]] = relationship(

@@ -13,8 +13,10 @@ from app.core.permissions import require
 from app.core.scope import scoped, subtree_condition
 from app.extensions import db, limiter
 from app.org.models import Unit
-from app.survey import exports, queries, results, services
-from app.survey.forms import CodeForm, ConfirmForm, QuestionForm, QuestionnaireForm, SlipForm, parse_answers
+from app.core.localtime import local_year
+from app.org.choices import UnitLevel
+from app.survey import appraisal, exports, queries, results, services
+from app.survey.forms import AppraisalNewForm, CodeForm, ConfirmForm, QuestionForm, QuestionnaireForm, SlipForm, parse_answers
 from app.survey.models import RATING_FACES, RATING_WORDS, QuestionKind, QuestionnaireStatus, RespondentGroup
 from app.survey.services import SurveyError
 
@@ -49,6 +51,29 @@ def questionnaire_new():
             flash(_("Questionnaire created. Now add its questions."), "success")
             return redirect(url_for("survey.questionnaire_detail", questionnaire_id=questionnaire.id))
     return render_template("survey/edit.html", form=form, unit=home, questionnaire=None)
+
+
+@require("manage_questionnaires")
+def appraisal_new():
+    """A branch's democratic appraisal (民主评议党员): one grade question per member and dimension."""
+    form = AppraisalNewForm(data=None if request.method == "POST" else {"year": local_year()})
+    branches = list(db.session.scalars(scoped(Unit, current_user).where(Unit.level == UnitLevel.BRANCH.value)
+                                       .order_by(Unit.path)))
+    form.unit_id.choices = [SelectChoice(unit.id, unit.name) for unit in branches]
+    if request.method == "POST" and form.validate_on_submit():
+        branch = next(unit for unit in branches if unit.id == form.unit_id.data)
+        try:
+            questionnaire = appraisal.create_appraisal(branch, form.year.data, created_by=current_user)
+        except SurveyError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Democratic appraisal created with %(n)d questions. Check it, publish it, then print slips "
+                    "for the members and for the villager representatives.", n=len(questionnaire.questions)),
+                  "success")
+            return redirect(url_for("survey.questionnaire_detail", questionnaire_id=questionnaire.id))
+    elif request.method == "POST":
+        flash(_("Choose a branch and a year between 2000 and 2100."), "error")
+    return render_template("survey/appraisal_new.html", form=form)
 
 
 @require("view_questionnaire_results")
