@@ -227,7 +227,9 @@ def test_member_clears_the_make_up_on_a_weak_phone_link_and_sees_the_same_hours_
     assert cells[6] == "0", cells  # no open make-up left
     _shot(organiser, "08-organiser-branch")
     row.get_by_role("link", name=MEMBER).click()
+    expect(organiser).to_have_url(re.compile(r"/records/people/\d+$"))
     year_row = organiser.locator("table.file-years tbody tr").first
+    expect(year_row).to_be_visible()
     assert Decimal(year_row.locator("td").nth(1).inner_text()) == earned
     expect(organiser.locator("table.file-entries")).to_contain_text(COURSE)
 
