@@ -1,7 +1,8 @@
 """Course packages on disk: load and validate a folder, extract a zip safely.
 
 A package is a folder with course.yaml (see courses/README.md and
-courses/course.schema.json), Markdown lessons, optional media and a quiz file.
+courses/course.schema.json), Markdown lessons, optional media, a quiz file and the
+questionnaires sent with the course.
 `load_package()` reports every problem at once, each with its file and line, and
 raises PackageError; nothing here touches the database. Import into the catalog
 lives in app.packages.services.
@@ -20,6 +21,8 @@ import yaml
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from app.quiz.formats import parse_bytes
+from app.survey.models import Audience
+from app.survey.services import QuestionnaireSpec, SurveyError, question_spec
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "courses" / "course.schema.json"
 MANIFEST = "course.yaml"
@@ -84,6 +87,8 @@ class CoursePackage:
     credit_hours: Decimal
     version: int
     lessons: list[LessonSpec]
+    # Questionnaires sent with the course (app.survey): created as drafts where it is imported.
+    questionnaires: list[QuestionnaireSpec] = field(default_factory=list)
 
     def read_text(self, relative: str) -> str:
         return (self.root / relative).read_text(encoding="utf-8")
@@ -247,6 +252,15 @@ def load_package(folder: Path) -> CoursePackage:
     if sum(1 for lesson in lessons if lesson.type == "quiz") > 1:
         problems.append(PackageProblem(MANIFEST, _node_line(root_node, ["lessons"]),
                                        _("A course has at most one end-of-course quiz.")))
+    questionnaires = []
+    for index, raw in enumerate(data.get("questionnaires") or []):
+        spec, found = _questionnaire(raw, root_node, index)
+        problems += found
+        questionnaires.append(spec)
+    keys = [spec.key for spec in questionnaires]
+    if len(set(keys)) != len(keys):
+        problems.append(PackageProblem(MANIFEST, _node_line(root_node, ["questionnaires"]),
+                                       _("Two questionnaires have the same key.")))
     if problems:
         raise PackageError(problems)
     audience = data.get("audience") or {}
@@ -256,7 +270,25 @@ def load_package(folder: Path) -> CoursePackage:
         audience_categories=list(audience.get("categories") or []),
         audience_cadre_roles=list(audience.get("cadre_roles") or []),
         credit_hours=Decimal(str(data["credit_hours"])), version=int(data.get("version", 1)), lessons=lessons,
+        questionnaires=questionnaires,
     )
+
+
+def _questionnaire(raw: dict, root_node, index: int) -> tuple[QuestionnaireSpec, list[PackageProblem]]:
+    """One questionnaire of course.yaml, with the survey's own rules for its questions (the
+    schema has checked the shape)."""
+    problems, questions = [], []
+    for number, question in enumerate(raw["questions"]):
+        try:
+            questions.append(question_spec(question["kind"], question["text"], question.get("options") or [],
+                                           question.get("required", True)))
+        except SurveyError as error:
+            where = _node_line(root_node, ["questionnaires", index, "questions", number])
+            problems.append(PackageProblem(MANIFEST, where, f"questionnaires/{index}/questions/{number}: {error}"))
+    spec = QuestionnaireSpec(key=raw["key"], title=raw["title"].strip(), intro=(raw.get("intro") or "").strip(),
+                             audience=Audience(raw["audience"]), is_anonymous=raw.get("anonymous", True),
+                             questions=tuple(questions))
+    return spec, problems
 
 
 def _check_lesson_source(folder: Path, lesson: LessonSpec) -> list[PackageProblem]:

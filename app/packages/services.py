@@ -41,6 +41,7 @@ from app.quiz.formats.model import ParseResult
 from app.quiz.models import Question
 from app.quiz.services import (QuizError, QuizSettings, add_draw, add_fixed_question, archive_question, create_quiz, import_bank_file)
 from app.media.services import file_sha256
+from app.survey import services as survey
 
 TITLE_CARD_PREFIX = "- "
 
@@ -54,10 +55,13 @@ class ImportReport:
     lessons_kept: int = 0
     lessons_changed: int = 0
     notes: list[str] = field(default_factory=list)
+    # {"key", "id", "title", "action"} per questionnaire the package brings (survey.receive_with_course)
+    questionnaires: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"slug": self.slug, "action": self.action, "version": self.version, "course_id": self.course_id,
-                "lessons_kept": self.lessons_kept, "lessons_changed": self.lessons_changed, "notes": self.notes}
+                "lessons_kept": self.lessons_kept, "lessons_changed": self.lessons_changed, "notes": self.notes,
+                "questionnaires": self.questionnaires}
 
 
 def key_points_markdown(points: list[str]) -> str:
@@ -258,8 +262,25 @@ class _Importer:
         db.session.flush()
         report.action = "created" if created else ("updated" if changed else "unchanged")
         report.version = course.version
+        report.questionnaires = self._receive_questionnaires(course)
         report.notes = self.notes
         return report
+
+    def _receive_questionnaires(self, course: Course) -> list[dict]:
+        """The package's questionnaires become drafts of the course's owner here: the organiser
+        dates and publishes them (a questionnaire does not change the course's version)."""
+        received = []
+        for spec in self.package.questionnaires:
+            questionnaire, action = survey.receive_with_course(course, spec, unit=course.owner_unit,
+                                                               account=self.account)
+            if action in ("created", "updated"):
+                self.notes.append(_("Questionnaire %(title)s is a draft: set its dates and publish it.",
+                                    title=spec.title))
+            elif action == "kept":
+                self.notes.append(_("Questionnaire %(title)s is already published here and was left as it is.",
+                                    title=spec.title))
+            received.append({"key": spec.key, "id": questionnaire.id, "title": questionnaire.title, "action": action})
+        return received
 
 
 def import_package(package: CoursePackage, *, owner_unit, account=None) -> ImportReport:
@@ -326,6 +347,10 @@ def export_course(course: Course, destination: Path) -> Path:
                      "cadre_roles": [r.value for r in course.audience_rows if r.kind == "cadre_role"]},
         "credit_hours": _number(course.credit_hours), "version": course.version, "lessons": lessons,
     }
+    questionnaires = [_questionnaire_entry(survey.spec_of(questionnaire))
+                      for questionnaire in survey.course_questionnaires(course)]
+    if questionnaires:
+        manifest["questionnaires"] = questionnaires
     (destination / MANIFEST).write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False),
                                         encoding="utf-8")
     return destination
@@ -341,4 +366,19 @@ def _export_quiz(course: Course, lesson: Lesson, destination: Path) -> dict:
     draws = [slot.draw_count for slot in quiz.slots if slot.bank_id is not None]
     if draws:
         entry["draw"] = draws[0]
+    return entry
+
+
+def _questionnaire_entry(spec: survey.QuestionnaireSpec) -> dict:
+    entry: dict = {"key": spec.key, "title": spec.title}
+    if spec.intro:
+        entry["intro"] = spec.intro
+    entry.update({"audience": spec.audience.value, "anonymous": spec.is_anonymous, "questions": []})
+    for question in spec.questions:
+        item: dict = {"kind": question.kind.value, "text": question.prompt}
+        if question.options:
+            item["options"] = list(question.options)
+        if not question.is_required and question.kind.value != "text":
+            item["required"] = False
+        entry["questions"].append(item)
     return entry

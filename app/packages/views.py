@@ -1,9 +1,9 @@
-"""Trainers import a zipped course package from the browser."""
+"""Trainers import a zipped course package from the browser, and download a course as one."""
 from __future__ import annotations
 
 import shutil
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,7 +12,9 @@ from sqlalchemy import select
 from wtforms import SubmitField
 
 from app.catalog.models import Course
-from app.packages.services import import_package
+from app.catalog.queries import get_managed_course_or_404
+from app.core.downloads import attachment_name
+from app.packages.services import export_course, import_package
 from app.packages.manifest import PackageError, PackageProblem, extract_zip, load_package
 from app.core import staging
 from app.core.body_limits import body_limit
@@ -78,3 +80,18 @@ def package_import():
     for note in report.notes:
         flash(note, "info")
     return redirect(url_for("catalog.course_edit", course_id=report.course_id))
+
+
+@require("manage_courses")
+def package_export(course_id: int):
+    """The course as a zipped package (lessons, media, quiz and the questionnaires sent with it),
+    for another installation's import page or `lms courses import`."""
+    course = get_managed_course_or_404(current_user, course_id)
+    workdir = staging.scratch_dir("package-export-")
+    try:
+        archive = export_course(course, workdir / f"{course.slug}.zip")
+        handle = open(archive, "rb")  # stays readable once the folder is gone
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return send_file(handle, mimetype="application/zip", as_attachment=True,
+                     download_name=attachment_name(course.slug, "zip"))

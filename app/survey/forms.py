@@ -21,8 +21,20 @@ class QuestionnaireForm(FlaskForm):
     is_anonymous = BooleanField(_l("Anonymous: answered with printed slips, nobody's name is kept"), default=True)
     opens_on = DateField(_l("Opens on"), validators=[Optional()])
     closes_on = DateField(_l("Closes after"), validators=[Optional()])
+    # 0: not sent with a course; the choices are the courses the organiser manages (set by the view).
+    # Exporting that course's package carries the questionnaire; importing the package elsewhere
+    # creates it there as a draft.
+    course_id = SelectField(_l("Send with a course package"), coerce=int, default=0)
+
+    def set_courses(self, courses) -> None:
+        self.course_id.choices = [SelectChoice(0, _l("No course"))] + [
+            SelectChoice(course.id, course.title) for course in courses]
+
+    def chosen_course(self, courses):
+        return next((course for course in courses if course.id == self.course_id.data), None)
 
     def fill_from(self, questionnaire: Questionnaire) -> None:
+        self.course_id.data = questionnaire.course_id or 0
         self.title.data, self.intro.data = questionnaire.title, questionnaire.intro
         self.audience.data, self.is_anonymous.data = questionnaire.audience, questionnaire.is_anonymous
         self.opens_on.data = local_day(questionnaire.opens_at) if questionnaire.opens_at else None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.model_base import TimestampMixin, as_utc, utcnow
 from app.core.scope import UnitScoped
 from app.extensions import db
+from app.catalog.models import Course
 from app.org.models import Unit
 
 
@@ -103,8 +104,13 @@ class Questionnaire(UnitScoped, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     # The year of a democratic appraisal (民主评议党员, app.survey.appraisal); None for others.
     appraisal_year: Mapped[int | None] = mapped_column(Integer)
+    # A questionnaire sent with a course: the course's package carries it, and importing the
+    # package elsewhere creates it there, matched by `package_key` (app.packages.services).
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"), index=True)
+    package_key: Mapped[str | None] = mapped_column(String(80))
 
     unit: Mapped[Unit] = relationship()
+    course: Mapped[Course | None] = relationship()
     questions: Mapped[list[SurveyQuestion]] = relationship(
         back_populates="questionnaire", cascade="all, delete-orphan", order_by="SurveyQuestion.position")
 

@@ -93,15 +93,20 @@ def clean_options(kind: QuestionKind, options: list[str]) -> list[str]:
     return options
 
 
-def add_question(questionnaire: Questionnaire, *, kind: QuestionKind, prompt: str, options: list[str] = (),
-                 is_required: bool = True, subject: Person | None = None) -> SurveyQuestion:
-    _require_draft(questionnaire)
-    kind = QuestionKind(kind)
+def clean_prompt(prompt: str) -> str:
     prompt = (prompt or "").strip()
     if not prompt:
         raise SurveyError(_("Write the question."))
     if len(prompt) > 300:
         raise SurveyError(_("The question is too long (at most 300 characters)."))
+    return prompt
+
+
+def add_question(questionnaire: Questionnaire, *, kind: QuestionKind, prompt: str, options: list[str] = (),
+                 is_required: bool = True, subject: Person | None = None) -> SurveyQuestion:
+    _require_draft(questionnaire)
+    kind = QuestionKind(kind)
+    prompt = clean_prompt(prompt)
     question = SurveyQuestion(kind=kind.value, prompt=prompt, options=clean_options(kind, list(options)),
                         is_required=bool(is_required) and kind != QuestionKind.TEXT,
                         subject_person_id=subject.id if subject else None,
@@ -138,6 +143,98 @@ def close(questionnaire: Questionnaire) -> None:
 
 def delete_questionnaire(questionnaire: Questionnaire) -> None:
     db.session.delete(questionnaire)
+
+
+# --- questionnaires sent with a course (course packages) ---------------------------------
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    kind: QuestionKind
+    prompt: str
+    options: tuple[str, ...] = ()
+    is_required: bool = True
+
+
+@dataclass(frozen=True)
+class QuestionnaireSpec:
+    """A questionnaire as a course package carries it: what it asks, not when or to whom it was
+    sent (dates, slips and answers stay in the installation that runs it)."""
+
+    key: str
+    title: str
+    audience: Audience
+    is_anonymous: bool
+    questions: tuple[QuestionSpec, ...]
+    intro: str = ""
+
+
+def question_spec(kind: str, prompt: str, options: list[str] = (), is_required: bool = True) -> QuestionSpec:
+    """A checked question (SurveyError names what is wrong), as add_question would store it."""
+    kind = QuestionKind(kind)
+    return QuestionSpec(kind, clean_prompt(prompt), tuple(clean_options(kind, list(options))),
+                        bool(is_required) and kind != QuestionKind.TEXT)
+
+
+def package_key_of(questionnaire: Questionnaire) -> str:
+    return questionnaire.package_key or f"questionnaire-{questionnaire.id}"
+
+
+def spec_of(questionnaire: Questionnaire) -> QuestionnaireSpec:
+    return QuestionnaireSpec(
+        key=package_key_of(questionnaire), title=questionnaire.title, intro=questionnaire.intro or "",
+        audience=questionnaire.audience_enum, is_anonymous=questionnaire.is_anonymous,
+        questions=tuple(QuestionSpec(question.kind_enum, question.prompt, tuple(question.options or ()),
+                                     question.is_required)
+                        for question in questionnaire.questions))
+
+
+def course_questionnaires(course) -> list[Questionnaire]:
+    """The questionnaires sent with a course, in the order they were made."""
+    return list(db.session.scalars(select(Questionnaire).where(Questionnaire.course_id == course.id)
+                                   .order_by(Questionnaire.id)))
+
+
+def set_course(questionnaire: Questionnaire, course) -> None:
+    """Send the questionnaire with a course's package (None: with none). The key it travels
+    under is kept once given, so a package exported again updates the same questionnaire."""
+    if questionnaire.appraisal_year is not None and course is not None:
+        raise SurveyError(_("A democratic appraisal names the branch's members; it cannot travel with a course."))
+    questionnaire.course_id = course.id if course is not None else None
+    if course is not None and questionnaire.package_key is None:
+        db.session.flush()
+        questionnaire.package_key = package_key_of(questionnaire)
+    db.session.flush()
+
+
+def receive_with_course(course, spec: QuestionnaireSpec, *, unit: Unit,
+                        account: Account | None = None) -> tuple[Questionnaire, str]:
+    """Create or update the questionnaire a course package brings, matched by course and key.
+
+    Returns the questionnaire and what happened: "created" and "updated" leave a draft for the
+    organiser to date and publish; "unchanged"; "kept" when it differs but is already published
+    here (people may have answered it, so it is not changed under them).
+    """
+    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.course_id == course.id,
+                                                                 Questionnaire.package_key == spec.key))
+    if questionnaire is not None and spec_of(questionnaire) == spec:
+        return questionnaire, "unchanged"
+    if questionnaire is not None and questionnaire.status != QuestionnaireStatus.DRAFT:
+        return questionnaire, "kept"
+    action = "updated"
+    if questionnaire is None:
+        questionnaire = create_questionnaire(unit=unit, title=spec.title, audience=spec.audience,
+                                             is_anonymous=spec.is_anonymous, intro=spec.intro, created_by=account)
+        questionnaire.course_id, questionnaire.package_key = course.id, spec.key
+        action = "created"
+    else:
+        update_questionnaire(questionnaire, title=spec.title, audience=spec.audience, is_anonymous=spec.is_anonymous,
+                             intro=spec.intro, opens_at=questionnaire.opens_at, closes_at=questionnaire.closes_at)
+        questionnaire.questions.clear()
+        db.session.flush()
+    for question in spec.questions:
+        add_question(questionnaire, kind=question.kind, prompt=question.prompt, options=list(question.options),
+                     is_required=question.is_required)
+    return questionnaire, action
     db.session.flush()
 
 

@@ -42,9 +42,12 @@ def questionnaire_new():
     home = current_user.scope_unit or db.session.scalar(scoped(Unit, current_user).where(Unit.parent_id.is_(None)))
     if home is None:
         abort(404)
+    courses = queries.courses_to_send_with(current_user)
+    form.set_courses(courses)
     if form.validate_on_submit():
         try:
             questionnaire = services.create_questionnaire(unit=home, created_by=current_user, **form.values())
+            services.set_course(questionnaire, form.chosen_course(courses))
         except SurveyError as error:
             flash(str(error), "error")
         else:
@@ -81,12 +84,16 @@ def questionnaire_detail(questionnaire_id: int):
     questionnaire = queries.get_questionnaire_or_404(current_user, questionnaire_id)
     manage = queries.may_manage(current_user, questionnaire)
     form = QuestionnaireForm()
+    courses = queries.courses_to_send_with(current_user, questionnaire.course) if manage else []
+    form.set_courses(courses)
     if request.method == "POST":
         if not manage:
             abort(404)
         if form.validate_on_submit():
             try:
                 services.update_questionnaire(questionnaire, **form.values())
+                if questionnaire.appraisal_year is None:
+                    services.set_course(questionnaire, form.chosen_course(courses))
             except SurveyError as error:
                 flash(str(error), "error")
             else:
