@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.api.auth import api_account
 from app.api.blueprint import blp, secured
+from app.catalog.models import Course
 from app.core.errors import error_body
 from app.core.params import MAX_ID
 from app.core.scope import get_in_scope_or_404
@@ -38,6 +39,9 @@ class QuestionnaireSchema(Schema):
     opens_at = fields.AwareDateTime(load_default=None, allow_none=True)
     closes_at = fields.AwareDateTime(load_default=None, allow_none=True)
     status = fields.String(dump_only=True)
+    course_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
+                               metadata={"description": "Sent with this course's package (a course the caller "
+                                                        "manages); exporting the course carries the questionnaire"})
     questions = fields.List(fields.Nested(SurveyQuestionSchema), load_default=list, validate=validate.Length(max=100))
     publish = fields.Boolean(load_only=True, load_default=False, metadata={"description": "Publish at once"})
 
@@ -136,6 +140,7 @@ def questionnaire_create(payload: dict):
         unit = account.scope_unit
     else:
         abort(422, "unit_id is required")
+    course = get_in_scope_or_404(Course, payload["course_id"], account) if payload["course_id"] is not None else None
     try:
         questionnaire = services.create_questionnaire(
             unit=unit, title=payload["title"], intro=payload["intro"], audience=Audience(payload["audience"]),
@@ -144,6 +149,8 @@ def questionnaire_create(payload: dict):
         for question in payload["questions"]:
             services.add_question(questionnaire, kind=QuestionKind(question["kind"]), prompt=question["prompt"],
                                   options=question["options"], is_required=question["is_required"])
+        if course is not None:
+            services.set_course(questionnaire, course)
         if payload["publish"]:
             services.publish(questionnaire)
     except services.SurveyError as error:

@@ -98,3 +98,18 @@ def test_in_the_openapi_document(client):
     assert "get" in paths["/api/v1/questionnaires/{questionnaire_id}/results"]
     answers = paths["/api/v1/questionnaires/{questionnaire_id}/answers"]["post"]
     assert "security" not in answers and {"201", "403", "409", "422"} <= set(answers["responses"])
+
+
+def test_a_questionnaire_created_for_a_course_travels_with_it_and_other_courses_are_404(client, world):
+    from tests.factories import create_course
+    own, other = create_course(world.township_a, title="甲镇的课"), create_course(world.township_b)
+    db.session.commit()
+    headers = _bearer(world, "organiser_a")
+    payload = {"title": "学后调查", "audience": "session", "course_id": other.id,
+               "questions": [{"kind": "yes_no", "prompt": "有用吗？"}]}
+    assert client.post("/api/v1/questionnaires", json=payload, headers=headers).status_code == 404
+    assert db.session.scalars(select(Questionnaire)).all() == []
+    response = client.post("/api/v1/questionnaires", json={**payload, "course_id": own.id}, headers=headers)
+    assert response.status_code == 201 and response.get_json()["course_id"] == own.id
+    questionnaire = db.session.scalar(select(Questionnaire))
+    assert [item.id for item in services.course_questionnaires(own)] == [questionnaire.id]
