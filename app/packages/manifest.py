@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from app.quiz.formats import parse_bytes
 from app.survey.models import Audience
-from app.survey.services import QuestionnaireSpec, SurveyError, question_spec
+from app.survey.services import QuestionnaireSpec, SurveyError, clean_title, question_spec
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "courses" / "course.schema.json"
 MANIFEST = "course.yaml"
@@ -285,7 +285,13 @@ def _questionnaire(raw: dict, root_node, index: int) -> tuple[QuestionnaireSpec,
         except SurveyError as error:
             where = _node_line(root_node, ["questionnaires", index, "questions", number])
             problems.append(PackageProblem(MANIFEST, where, f"questionnaires/{index}/questions/{number}: {error}"))
-    spec = QuestionnaireSpec(key=raw["key"], title=raw["title"].strip(), intro=(raw.get("intro") or "").strip(),
+    try:
+        title = clean_title(raw["title"])
+    except SurveyError as error:
+        problems.append(PackageProblem(MANIFEST, _node_line(root_node, ["questionnaires", index, "title"]),
+                                       f"questionnaires/{index}/title: {error}"))
+        title = raw["title"]
+    spec = QuestionnaireSpec(key=raw["key"], title=title, intro=(raw.get("intro") or "").strip(),
                              audience=Audience(raw["audience"]), is_anonymous=raw.get("anonymous", True),
                              questions=tuple(questions))
     return spec, problems

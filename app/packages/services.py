@@ -26,6 +26,7 @@ from app.catalog.choices import LessonType
 from app.catalog.models import Category, Course, Lesson
 from app.packages.manifest import MANIFEST, CoursePackage, LessonSpec, PackageError, PackageProblem
 from app.extensions import db
+from app.core.permissions import can
 from app.core.storage import storage_from_config
 from app.quiz.formats import export
 from app.quiz.models import Quiz
@@ -270,15 +271,21 @@ class _Importer:
         """The package's questionnaires become drafts of the course's owner here: the organiser
         dates and publishes them (a questionnaire does not change the course's version)."""
         received = []
+        # Those who manage courses but not questionnaires (trainers) bring new drafts; they do not
+        # rewrite the drafts an organiser may be preparing.
+        may_update = self.account is None or can(self.account, "manage_questionnaires")
         for spec in self.package.questionnaires:
-            questionnaire, action = survey.receive_with_course(course, spec, unit=course.owner_unit,
-                                                               account=self.account)
+            try:
+                questionnaire, action = survey.receive_with_course(course, spec, account=self.account,
+                                                                   may_update=may_update)
+            except survey.SurveyError as error:
+                raise _problem(f"{spec.title}: {error}") from None
             if action in ("created", "updated"):
-                self.notes.append(_("Questionnaire %(title)s is a draft: set its dates and publish it.",
+                self.notes.append(_("Questionnaire %(title)s is a draft: an organiser sets its dates and publishes it.",
                                     title=spec.title))
             elif action == "kept":
-                self.notes.append(_("Questionnaire %(title)s is already published here and was left as it is.",
-                                    title=spec.title))
+                self.notes.append(_("Questionnaire %(title)s was already here and was left as it is (published, or "
+                                    "only an organiser may change it).", title=spec.title))
             received.append({"key": spec.key, "id": questionnaire.id, "title": questionnaire.title, "action": action})
         return received
 

@@ -111,6 +111,8 @@ class Questionnaire(UnitScoped, TimestampMixin, db.Model):
 
     unit: Mapped[Unit] = relationship()
     course: Mapped[Course | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("course_id", "package_key"),)  # one key once per course
     questions: Mapped[list[SurveyQuestion]] = relationship(
         back_populates="questionnaire", cascade="all, delete-orphan", order_by="SurveyQuestion.position")
 

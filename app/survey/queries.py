@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 
 from app.catalog.choices import CourseStatus
 from app.catalog.models import Course
-from app.core.scope import scope_filter, scoped, unit_in_scope
+from app.core.scope import scope_filter, unit_in_scope
 from app.extensions import db
 from app.org.models import Account, Person, Unit
 from app.survey.models import Audience, Questionnaire, QuestionnaireStatus, SurveyQuestion
@@ -122,10 +122,12 @@ def get_for_site_session_or_404(site_unit: Unit, questionnaire_id: int) -> Quest
 MAX_COURSE_CHOICES = 300
 
 
-def courses_to_send_with(account: Account, current: Course | None = None) -> list[Course]:
-    """Courses a questionnaire may travel with: those the account manages (owned in scope), not
-    archived, newest first; and the one it travels with now, whatever its state."""
-    courses = list(db.session.scalars(scoped(Course, account).where(Course.status != CourseStatus.ARCHIVED.value)
+def courses_to_send_with(unit: Unit, current: Course | None = None) -> list[Course]:
+    """Courses a questionnaire of `unit` may travel with: the unit's own courses, not archived,
+    newest first; and the one it travels with now, whatever its state. (The unit is one the
+    organiser manages, so its courses are in her scope.)"""
+    courses = list(db.session.scalars(select(Course).where(Course.owner_unit_id == unit.id,
+                                                           Course.status != CourseStatus.ARCHIVED.value)
                                       .order_by(Course.updated_at.desc(), Course.id.desc())
                                       .limit(MAX_COURSE_CHOICES)))
     if current is not None and current not in courses:

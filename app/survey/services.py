@@ -53,11 +53,7 @@ def create_questionnaire(*, unit: Unit, title: str, audience: Audience, is_anony
 def update_questionnaire(questionnaire: Questionnaire, *, title: str, audience: Audience, is_anonymous: bool,
                          intro: str = "", opens_at: datetime | None = None,
                          closes_at: datetime | None = None) -> None:
-    title = (title or "").strip()
-    if not title:
-        raise SurveyError(_("Give the questionnaire a title."))
-    if len(title) > 200:
-        raise SurveyError(_("The title is too long (at most 200 characters)."))
+    title = clean_title(title)
     if opens_at and closes_at and as_utc(closes_at) <= as_utc(opens_at):
         raise SurveyError(_("The closing time must be after the opening time."))
     if questionnaire.id is not None and questionnaire.status != QuestionnaireStatus.DRAFT:
@@ -105,6 +101,8 @@ def clean_prompt(prompt: str) -> str:
 def add_question(questionnaire: Questionnaire, *, kind: QuestionKind, prompt: str, options: list[str] = (),
                  is_required: bool = True, subject: Person | None = None) -> SurveyQuestion:
     _require_draft(questionnaire)
+    if questionnaire.course_id is not None and len(questionnaire.questions) >= MAX_PACKAGE_QUESTIONS:
+        raise SurveyError(_("A questionnaire sent with a course has at most %(n)d questions.", n=MAX_PACKAGE_QUESTIONS))
     kind = QuestionKind(kind)
     prompt = clean_prompt(prompt)
     question = SurveyQuestion(kind=kind.value, prompt=prompt, options=clean_options(kind, list(options)),
@@ -143,9 +141,15 @@ def close(questionnaire: Questionnaire) -> None:
 
 def delete_questionnaire(questionnaire: Questionnaire) -> None:
     db.session.delete(questionnaire)
+    db.session.flush()
 
 
 # --- questionnaires sent with a course (course packages) ---------------------------------
+
+# What a course package may carry (courses/course.schema.json says the same).
+MAX_COURSE_QUESTIONNAIRES = 10
+MAX_PACKAGE_QUESTIONS = 100
+
 
 @dataclass(frozen=True)
 class QuestionSpec:
@@ -157,8 +161,9 @@ class QuestionSpec:
 
 @dataclass(frozen=True)
 class QuestionnaireSpec:
-    """A questionnaire as a course package carries it: what it asks, not when or to whom it was
-    sent (dates, slips and answers stay in the installation that runs it)."""
+    """A questionnaire as a course package carries it: what it asks and of whom (title, intro,
+    audience, anonymity, questions), not when it runs (dates, slips and answers stay in the
+    installation that runs it)."""
 
     key: str
     title: str
@@ -168,6 +173,15 @@ class QuestionnaireSpec:
     intro: str = ""
 
 
+def clean_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise SurveyError(_("Give the questionnaire a title."))
+    if len(title) > 200:
+        raise SurveyError(_("The title is too long (at most 200 characters)."))
+    return title
+
+
 def question_spec(kind: str, prompt: str, options: list[str] = (), is_required: bool = True) -> QuestionSpec:
     """A checked question (SurveyError names what is wrong), as add_question would store it."""
     kind = QuestionKind(kind)
@@ -175,13 +189,9 @@ def question_spec(kind: str, prompt: str, options: list[str] = (), is_required: 
                         bool(is_required) and kind != QuestionKind.TEXT)
 
 
-def package_key_of(questionnaire: Questionnaire) -> str:
-    return questionnaire.package_key or f"questionnaire-{questionnaire.id}"
-
-
 def spec_of(questionnaire: Questionnaire) -> QuestionnaireSpec:
     return QuestionnaireSpec(
-        key=package_key_of(questionnaire), title=questionnaire.title, intro=questionnaire.intro or "",
+        key=questionnaire.package_key or "", title=questionnaire.title, intro=questionnaire.intro or "",
         audience=questionnaire.audience_enum, is_anonymous=questionnaire.is_anonymous,
         questions=tuple(QuestionSpec(question.kind_enum, question.prompt, tuple(question.options or ()),
                                      question.is_required)
@@ -194,35 +204,62 @@ def course_questionnaires(course) -> list[Questionnaire]:
                                    .order_by(Questionnaire.id)))
 
 
+def _key_taken(course, key: str, questionnaire: Questionnaire | None = None) -> bool:
+    statement = select(Questionnaire.id).where(Questionnaire.course_id == course.id, Questionnaire.package_key == key)
+    if questionnaire is not None and questionnaire.id is not None:
+        statement = statement.where(Questionnaire.id != questionnaire.id)
+    return db.session.scalar(statement.limit(1)) is not None
+
+
 def set_course(questionnaire: Questionnaire, course) -> None:
-    """Send the questionnaire with a course's package (None: with none). The key it travels
-    under is kept once given, so a package exported again updates the same questionnaire."""
-    if questionnaire.appraisal_year is not None and course is not None:
-        raise SurveyError(_("A democratic appraisal names the branch's members; it cannot travel with a course."))
-    questionnaire.course_id = course.id if course is not None else None
-    if course is not None and questionnaire.package_key is None:
+    """Send the questionnaire with the package of a course of its own unit (None: with none).
+
+    The key it travels under is random, so keys made by different installations do not meet,
+    and kept once given, so a package exported again updates the same questionnaire where it
+    was imported before."""
+    if course is None:
+        questionnaire.course_id = None
         db.session.flush()
-        questionnaire.package_key = package_key_of(questionnaire)
+        return
+    if questionnaire.appraisal_year is not None:
+        raise SurveyError(_("A democratic appraisal names the branch's members; it cannot travel with a course."))
+    if course.owner_unit_id != questionnaire.unit_id:
+        raise SurveyError(_("A questionnaire travels only with a course of its own unit."))
+    if questionnaire.course_id != course.id:
+        if len(course_questionnaires(course)) >= MAX_COURSE_QUESTIONNAIRES:
+            raise SurveyError(_("A course carries at most %(n)d questionnaires.", n=MAX_COURSE_QUESTIONNAIRES))
+        if len(questionnaire.questions) > MAX_PACKAGE_QUESTIONS:
+            raise SurveyError(_("A questionnaire sent with a course has at most %(n)d questions.",
+                                n=MAX_PACKAGE_QUESTIONS))
+    if questionnaire.package_key is None or _key_taken(course, questionnaire.package_key, questionnaire):
+        questionnaire.package_key = f"q-{secrets.token_hex(6)}"
+    questionnaire.course_id = course.id
     db.session.flush()
 
 
-def receive_with_course(course, spec: QuestionnaireSpec, *, unit: Unit,
-                        account: Account | None = None) -> tuple[Questionnaire, str]:
-    """Create or update the questionnaire a course package brings, matched by course and key.
+def receive_with_course(course, spec: QuestionnaireSpec, *, account: Account | None = None,
+                        may_update: bool = True) -> tuple[Questionnaire, str]:
+    """Create or update the questionnaire a course package brings, as a questionnaire of the
+    course's owner unit, matched by course, unit and key.
 
-    Returns the questionnaire and what happened: "created" and "updated" leave a draft for the
+    Returns the questionnaire and what happened: "created" and "updated" leave a draft for an
     organiser to date and publish; "unchanged"; "kept" when it differs but is already published
-    here (people may have answered it, so it is not changed under them).
+    here (people may have answered it, so it is not changed under them), or when the importer
+    may not change questionnaires (`may_update` False: they may still bring new drafts).
+    A questionnaire deleted or unlinked here comes back as a new draft on the next import.
     """
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.course_id == course.id,
-                                                                 Questionnaire.package_key == spec.key))
+    questionnaire = db.session.scalar(select(Questionnaire).where(
+        Questionnaire.course_id == course.id, Questionnaire.unit_id == course.owner_unit_id,
+        Questionnaire.package_key == spec.key).order_by(Questionnaire.id).limit(1))
     if questionnaire is not None and spec_of(questionnaire) == spec:
         return questionnaire, "unchanged"
-    if questionnaire is not None and questionnaire.status != QuestionnaireStatus.DRAFT:
+    if questionnaire is not None and (questionnaire.status != QuestionnaireStatus.DRAFT or not may_update):
         return questionnaire, "kept"
+    if questionnaire is None and _key_taken(course, spec.key):
+        raise SurveyError(_("Another unit's questionnaire of this course already has the key %(key)s.", key=spec.key))
     action = "updated"
     if questionnaire is None:
-        questionnaire = create_questionnaire(unit=unit, title=spec.title, audience=spec.audience,
+        questionnaire = create_questionnaire(unit=course.owner_unit, title=spec.title, audience=spec.audience,
                                              is_anonymous=spec.is_anonymous, intro=spec.intro, created_by=account)
         questionnaire.course_id, questionnaire.package_key = course.id, spec.key
         action = "created"
@@ -235,7 +272,6 @@ def receive_with_course(course, spec: QuestionnaireSpec, *, unit: Unit,
         add_question(questionnaire, kind=question.kind, prompt=question.prompt, options=list(question.options),
                      is_required=question.is_required)
     return questionnaire, action
-    db.session.flush()
 
 
 # --- slip codes ---------------------------------------------------------------------------

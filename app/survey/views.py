@@ -42,7 +42,7 @@ def questionnaire_new():
     home = current_user.scope_unit or db.session.scalar(scoped(Unit, current_user).where(Unit.parent_id.is_(None)))
     if home is None:
         abort(404)
-    courses = queries.courses_to_send_with(current_user)
+    courses = queries.courses_to_send_with(home)
     form.set_courses(courses)
     if form.validate_on_submit():
         try:
@@ -84,7 +84,7 @@ def questionnaire_detail(questionnaire_id: int):
     questionnaire = queries.get_questionnaire_or_404(current_user, questionnaire_id)
     manage = queries.may_manage(current_user, questionnaire)
     form = QuestionnaireForm()
-    courses = queries.courses_to_send_with(current_user, questionnaire.course) if manage else []
+    courses = queries.courses_to_send_with(questionnaire.unit, questionnaire.course) if manage else []
     form.set_courses(courses)
     if request.method == "POST":
         if not manage:

@@ -25,6 +25,7 @@ def upgrade():
         batch_op.add_column(sa.Column('course_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('package_key', sa.String(length=80), nullable=True))
         batch_op.create_index('ix_survey_questionnaire_course_id', ['course_id'], unique=False)
+        batch_op.create_unique_constraint('uq_survey_questionnaire_course_id', ['course_id', 'package_key'])
         batch_op.create_foreign_key('fk_survey_questionnaire_course_id_course', 'course', ['course_id'], ['id'],
                                     ondelete='SET NULL')
 
@@ -32,6 +33,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('survey_questionnaire', schema=None) as batch_op:
         batch_op.drop_constraint('fk_survey_questionnaire_course_id_course', type_='foreignkey')
+        batch_op.drop_constraint('uq_survey_questionnaire_course_id', type_='unique')
         batch_op.drop_index('ix_survey_questionnaire_course_id')
         batch_op.drop_column('package_key')
         batch_op.drop_column('course_id')

@@ -41,7 +41,7 @@ def test_organiser_links_a_questionnaire_to_her_course_and_its_package_carries_i
 
     assert _new_questionnaire(client, course_id=str(own.id)).status_code == 302
     questionnaire = db.session.scalar(select(Questionnaire))
-    assert questionnaire.course_id == own.id and questionnaire.package_key == f"questionnaire-{questionnaire.id}"
+    assert questionnaire.course_id == own.id and questionnaire.package_key.startswith("q-")
     page = client.get(f"/questionnaires/{questionnaire.id}").get_data(as_text=True)
     assert "随课程《甲镇的课》的课程包下发" in page
     client.post(f"/questionnaires/{questionnaire.id}/questions", data={

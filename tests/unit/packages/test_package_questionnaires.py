@@ -110,8 +110,8 @@ def test_export_writes_the_linked_questionnaires_and_reads_back_the_same(app, ow
 
     exported = export_course(course, tmp_path / "out")
     manifest = yaml.safe_load((exported / "course.yaml").read_text(encoding="utf-8"))
-    assert [entry["key"] for entry in manifest["questionnaires"]] == [
-        "potato-training-effect", f"questionnaire-{own.id}"]
+    assert own.package_key.startswith("q-") and len(own.package_key) == 14  # random: installations do not meet
+    assert [entry["key"] for entry in manifest["questionnaires"]] == ["potato-training-effect", own.package_key]
     assert manifest["questionnaires"][1]["questions"][1]["required"] is False
     again = load_package(exported)
     assert again.questionnaires[0] == load_package(potato).questionnaires[0]
@@ -142,6 +142,7 @@ def test_an_exported_package_creates_the_questionnaires_in_another_installation(
     (lambda q: q["questions"][0].update(kind="essay"), "kind"),
     (lambda q: q.update(audience="everyone"), "audience"),
     (lambda q: q.pop("questions"), "questions"),
+    (lambda q: q.update(title="\u3000 "), "标题"),
 ])
 def test_a_bad_questionnaire_refuses_the_package_with_its_line(app, owner, potato, change, expected):
     _edit_manifest(potato, lambda data: change(data["questionnaires"][0]))
@@ -166,3 +167,50 @@ def test_a_democratic_appraisal_cannot_travel_with_a_course(app, world, owner, p
     with pytest.raises(SurveyError):
         survey.set_course(questionnaire, course)
     assert questionnaire.course_id is None
+
+
+def test_a_questionnaire_travels_only_with_a_course_of_its_own_unit_and_within_the_limits(app, world, owner):
+    from tests.factories import create_course
+    own, other = create_course(owner), create_course(world.township_b)
+    questionnaire = survey.create_questionnaire(unit=owner, title="调查", audience="members", is_anonymous=True)
+    with pytest.raises(SurveyError, match="本单位"):
+        survey.set_course(questionnaire, other)
+    assert questionnaire.course_id is None
+    for number in range(survey.MAX_COURSE_QUESTIONNAIRES):
+        extra = survey.create_questionnaire(unit=owner, title=f"调查{number}", audience="members", is_anonymous=True)
+        survey.set_course(extra, own)
+    with pytest.raises(SurveyError, match="最多"):
+        survey.set_course(questionnaire, own)
+    keys = [item.package_key for item in survey.course_questionnaires(own)]
+    assert len(set(keys)) == len(keys) == survey.MAX_COURSE_QUESTIONNAIRES
+
+
+def test_a_trainers_import_brings_new_drafts_but_leaves_existing_ones_alone(app, world, owner, potato):
+    _import(potato, owner)
+    [questionnaire] = _questionnaires()
+    _edit_manifest(potato, lambda data: data["questionnaires"][0].update(anonymous=False))
+    _edit_manifest(potato, lambda data: data["questionnaires"].append(
+        {"key": "second", "title": "第二份", "audience": "members", "questions": [{"kind": "yes_no", "text": "好吗？"}]}))
+    report = import_package(load_package(potato), owner_unit=owner, account=world.accounts["trainer"])
+    db.session.commit()
+    assert [item["action"] for item in report.questionnaires] == ["kept", "created"]
+    db.session.refresh(questionnaire)
+    assert questionnaire.is_anonymous is True  # not rewritten by someone who may not manage questionnaires
+    organiser = import_package(load_package(potato), owner_unit=owner, account=world.accounts["organiser_a"])
+    db.session.commit()
+    db.session.refresh(questionnaire)
+    assert organiser.questionnaires[0]["action"] == "updated" and questionnaire.is_anonymous is False
+
+
+def test_a_key_taken_on_the_course_gets_a_fresh_one_when_relinked(app, owner, potato):
+    _import(potato, owner)
+    course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+    [received] = _questionnaires()
+    survey.set_course(received, None)  # unlinked here; the next import brings it back as a new draft
+    db.session.commit()
+    again = _import(potato, owner)
+    assert again.questionnaires[0]["action"] == "created"
+    survey.set_course(received, course)
+    db.session.commit()
+    keys = [item.package_key for item in survey.course_questionnaires(course)]
+    assert "potato-training-effect" in keys and len(set(keys)) == 2
