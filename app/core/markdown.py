@@ -6,11 +6,16 @@ so Markdown reads the same wherever it is shown.
 """
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
+from functools import cache
 
-_renderer = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
+
+@cache
+def _renderer():
+    from markdown_it import MarkdownIt  # deferred: 62 modules and ~3 MiB that a page without Markdown never needs
+
+    return MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
 
 
 def markdown_to_html(text: str) -> str:
     """HTML of Markdown text; sanitise before showing it."""
-    return _renderer.render(text or "")
+    return _renderer().render(text or "")

@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import ffmpeg
 
 from app.core.storage import Storage
 from app.media.probe import FFMPEG, FFPROBE, ProbeResult, ffmpeg_input
@@ -205,6 +204,8 @@ def output_frame_rate(probe: ProbeResult) -> str:
 def build_command(source: Path | str, workdir: Path | str, probe: ProbeResult,
                   ladder: list[Rendition] | None = None, *, progress: bool = True) -> list[str]:
     """One ffmpeg argv writing the whole ladder (and the poster) into workdir."""
+    import ffmpeg  # deferred: ffmpeg-python and its `future` shims (18 modules) load only to build a transcode
+
     ladder = ladder if ladder is not None else plan_ladder(probe)
     workdir = Path(workdir)
     global_args = ["-nostdin", "-hide_banner", "-v", "error", "-y"]

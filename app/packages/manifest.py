@@ -19,7 +19,6 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 from flask_babel import gettext as _
-from jsonschema import Draft202012Validator
 from app.quiz.formats import parse_bytes
 from app.survey.models import Audience
 from app.survey.services import QuestionnaireSpec, SurveyError, clean_title, question_spec
@@ -231,6 +230,8 @@ def load_package(folder: Path) -> CoursePackage:
                                              reason=getattr(error, "problem", None) or str(error)))]) from None
     if not isinstance(data, dict):
         raise PackageError([PackageProblem(MANIFEST, 1, _("course.yaml must describe one course."))])
+
+    from jsonschema import Draft202012Validator  # deferred: ~50 ms and several MiB, only when a package is read
 
     validator = Draft202012Validator(_schema())
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):

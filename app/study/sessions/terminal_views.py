@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import segno
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -184,6 +183,8 @@ def terminal_qr(session_id: int):
     qr_data_uri = None
     checkin_url = None
     if token:
+        import segno  # deferred: the QR encoder loads only on the TV's QR page
+
         checkin_url = url_for("sessions.checkin", token=token, _external=True)
         qr_data_uri = segno.make(checkin_url, error="m").svg_data_uri(scale=8, border=2, dark="#000", light="#fff")
     now = utcnow()
