@@ -108,6 +108,11 @@ def test_a_questionnaire_created_for_a_course_travels_with_it_and_other_courses_
     payload = {"title": "学后调查", "audience": "session", "course_id": other.id,
                "questions": [{"kind": "yes_no", "prompt": "有用吗？"}]}
     assert client.post("/api/v1/questionnaires", json=payload, headers=headers).status_code == 404
+    # A course in scope but of another unit (a branch's): the questionnaire travels only with its own unit's.
+    branch_course = create_course(world.branch_a1)
+    db.session.commit()
+    refused = client.post("/api/v1/questionnaires", json={**payload, "course_id": branch_course.id}, headers=headers)
+    assert refused.status_code == 422 and "本单位" in refused.get_json()["error"]["message"]
     assert db.session.scalars(select(Questionnaire)).all() == []
     response = client.post("/api/v1/questionnaires", json={**payload, "course_id": own.id}, headers=headers)
     assert response.status_code == 201 and response.get_json()["course_id"] == own.id
