@@ -67,10 +67,14 @@ class UploadError(Exception):
         super().__init__(self.message)
 
 
-def uploads_folder() -> Path:
+def _uploads_path() -> Path:
     # Part files grow chunk by chunk and are cut back, which only a local file allows: they live
     # in the storage's scratch folder (on shared storage, as the media root, when scaled out).
-    folder = services.media_storage().scratch_dir() / "uploads"
+    return services.media_storage().scratch_dir() / "uploads"
+
+
+def uploads_folder() -> Path:
+    folder = _uploads_path()
     folder.mkdir(exist_ok=True)
     return folder
 
@@ -213,7 +217,8 @@ def discard_abandoned_sessions(now=None) -> int:
             discard(session)
             removed += 1
     known = set(db.session.scalars(select(UploadSession.id)))
-    for path in uploads_folder().glob("*.part"):
+    folder = _uploads_path()  # read, not made: the hourly clean-up leaves no empty folder behind
+    for path in (folder.glob("*.part") if folder.is_dir() else ()):
         if path.stem not in known and now.timestamp() - path.stat().st_mtime > ABANDONED_AFTER.total_seconds():
             path.unlink(missing_ok=True)
             removed += 1
