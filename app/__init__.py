@@ -65,7 +65,7 @@ def _init_extensions(app: Flask) -> None:
     for module in MODEL_MODULES:
         __import__(module)
 
-    from app.core.i18n import select_locale  # deferred: create_app loads the domains, importing app alone does not
+    from app.core.i18n import select_babel_locale, select_locale  # deferred: create_app loads the domains, importing app alone does not
     from app.core.body_limits import init_body_limits  # deferred: create_app loads the domains, importing app alone does not
     from app.core.jobs import init_jobs  # deferred: create_app loads the domains, importing app alone does not
     from app.core.permissions import can  # deferred: create_app loads the domains, importing app alone does not
@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_body_limits(app)  # first: the CSRF check below parses the body
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_babel_locale)
     app.jinja_env.globals["locale_code"] = select_locale
     app.jinja_env.globals["can"] = can  # templates ask the same capability table as the views
     limiter.init_app(app)

@@ -2,13 +2,34 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import cache
 
 from flask import current_app, has_request_context, session
 from flask_login import current_user
+from babel import Locale
 from babel.dates import format_skeleton
 from flask_babel import format_datetime, get_locale, to_user_timezone
 
 from app.core.model_base import as_utc
+
+
+# The configured languages as CLDR parts (language, territory, script). Locale.parse("zh_CN")
+# finds the script through babel's table of likely subtags, about 2 MiB resident for the life of
+# the process; building the Locale from its parts needs only that locale's own data.
+CLDR_PARTS = {"zh_CN": ("zh", "CN", "Hans")}
+
+
+@cache
+def locale_for(code: str) -> Locale:
+    if code in CLDR_PARTS:
+        language, territory, script = CLDR_PARTS[code]
+        return Locale(language, territory, script=script)
+    return Locale.parse(code)
+
+
+def select_babel_locale() -> Locale:
+    """Flask-Babel's locale selector: the language select_locale chooses."""
+    return locale_for(select_locale())
 
 
 def select_locale() -> str:
