@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -25,13 +24,6 @@ def owner(world):
     ensure_builtin_categories()
     db.session.commit()
     return world.county
-
-
-@pytest.fixture
-def potato(tmp_path):
-    folder = tmp_path / "potato"
-    shutil.copytree(COURSES / "potato-seed-and-yield", folder)
-    return folder
 
 
 def _import(folder, owner):

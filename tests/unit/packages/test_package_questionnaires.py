@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from app.survey import services as survey
 from app.survey.models import Questionnaire, QuestionnaireStatus
 from app.survey.services import SurveyError
 
-COURSES = Path(__file__).resolve().parents[3] / "courses"
 SLUG = "potato-seed-and-yield"
 
 
@@ -28,13 +26,6 @@ def owner(world):
     ensure_builtin_categories()
     db.session.commit()
     return world.township_a
-
-
-@pytest.fixture
-def potato(tmp_path):
-    folder = tmp_path / "potato"
-    shutil.copytree(COURSES / SLUG, folder)
-    return folder
 
 
 def _import(folder, owner):
