@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.catalog.models import Course, Lesson
-from app.packages.services import export_course, import_package
+from app.packages.services import export_course
 from app.packages.manifest import PackageError, load_package
 from app.catalog.services import ensure_builtin_categories
 from app.extensions import db
+from tests.unit.packages.package_data import import_and_commit
 from app.media.models import Media, MediaStatus
 
 COURSES = Path(__file__).resolve().parents[3] / "courses"
@@ -24,12 +25,6 @@ def owner(world):
     ensure_builtin_categories()
     db.session.commit()
     return world.county
-
-
-def _import(folder, owner):
-    report = import_package(load_package(folder), owner_unit=owner)
-    db.session.commit()
-    return report
 
 
 def _course(slug) -> Course:
@@ -44,7 +39,7 @@ def _media_files(app) -> list[Path]:
 @pytest.mark.slow
 def test_every_starter_package_imports_with_a_playable_generated_video(app, owner):
     for folder in STARTER:
-        report = _import(folder, owner)
+        report = import_and_commit(folder, owner)
         assert report.action == "created", folder.name
     courses = list(db.session.scalars(select(Course)))
     assert len(courses) == len(STARTER) >= 9
@@ -58,12 +53,12 @@ def test_every_starter_package_imports_with_a_playable_generated_video(app, owne
 
 
 def test_reimport_of_unchanged_package_changes_nothing(app, owner, potato):
-    first = _import(potato, owner)
+    first = import_and_commit(potato, owner)
     course = _course("potato-seed-and-yield")
     lesson_ids = [lesson.id for lesson in course.lessons]
     media_count = db.session.scalar(select(func.count()).select_from(Media))
     files = _media_files(app)
-    again = _import(potato, owner)
+    again = import_and_commit(potato, owner)
     assert (first.action, again.action) == ("created", "unchanged")
     course = _course("potato-seed-and-yield")
     assert course.version == 1 and [lesson.id for lesson in course.lessons] == lesson_ids
@@ -76,7 +71,7 @@ def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, world, ow
 
     from app.study import credit as completion
 
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = _course("potato-seed-and-yield")
     before = {lesson.position: (lesson.id, lesson.content_version) for lesson in course.lessons}
     studied = [lesson for lesson in course.lessons if lesson.type == "text"][:2]
@@ -86,7 +81,7 @@ def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, world, ow
     db.session.commit()
     lesson_file = sorted((potato / "lessons").glob("*.md"))[1]
     lesson_file.write_text(lesson_file.read_text(encoding="utf-8") + "\n\n补充一句。\n", encoding="utf-8")
-    report = _import(potato, owner)
+    report = import_and_commit(potato, owner)
     assert report.action == "updated" and report.lessons_changed == 1
     course = _course("potato-seed-and-yield")
     after = {lesson.position: (lesson.id, lesson.content_version) for lesson in course.lessons}
@@ -98,10 +93,10 @@ def test_changed_lesson_bumps_version_and_keeps_the_other_lessons(app, world, ow
 
 
 def test_export_then_import_is_identical(app, owner, potato, tmp_path):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = _course("potato-seed-and-yield")
     exported = export_course(course, tmp_path / "exported")
-    assert _import(exported, owner).action == "unchanged"
+    assert import_and_commit(exported, owner).action == "unchanged"
     archive = export_course(course, tmp_path / "exported.zip")
     with zipfile.ZipFile(archive) as bundle:
         assert "potato-seed-and-yield/course.yaml" in bundle.namelist()
@@ -119,7 +114,7 @@ def test_invalid_package_changes_nothing(app, owner, potato):
         (potato / "course.yaml").read_text(encoding="utf-8").replace("category: agri_tech", "category: nonsense"),
         encoding="utf-8")
     with pytest.raises(PackageError) as caught:
-        _import(potato, owner)
+        import_and_commit(potato, owner)
     db.session.rollback()
     assert "nonsense" in str(caught.value)
     assert db.session.scalar(select(func.count()).select_from(Course)) == 0
@@ -221,7 +216,7 @@ def test_generated_video_lesson_shows_its_key_points(app, client, owner, potato)
     from app.catalog.services import publish_course
     from tests.conftest import login
 
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = _course("potato-seed-and-yield")
     publish_course(course, [owner])
     db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.catalog.models import Course
 from app.catalog.services import ensure_builtin_categories
 from app.extensions import db
+from tests.unit.packages.package_data import import_and_commit
 from app.packages.manifest import PackageError, load_package
 from app.packages.services import export_course, import_package
 from app.survey import appraisal
@@ -28,12 +29,6 @@ def owner(world):
     return world.township_a
 
 
-def _import(folder, owner):
-    report = import_package(load_package(folder), owner_unit=owner)
-    db.session.commit()
-    return report
-
-
 def _edit_manifest(folder: Path, change) -> None:
     manifest = folder / "course.yaml"
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
@@ -46,7 +41,7 @@ def _questionnaires() -> list[Questionnaire]:
 
 
 def test_import_creates_the_questionnaire_as_a_draft_of_the_owner_linked_to_the_course(app, owner, potato):
-    report = _import(potato, owner)
+    report = import_and_commit(potato, owner)
     course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     [questionnaire] = _questionnaires()
     assert (questionnaire.unit_id, questionnaire.course_id) == (owner.id, course.id)
@@ -62,13 +57,13 @@ def test_import_creates_the_questionnaire_as_a_draft_of_the_owner_linked_to_the_
 
 
 def test_reimport_keeps_the_same_questionnaire_and_updates_a_draft_in_place(app, owner, potato):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     [first] = _questionnaires()
-    again = _import(potato, owner)
+    again = import_and_commit(potato, owner)
     assert again.questionnaires[0]["action"] == "unchanged" and again.notes == []
 
     _edit_manifest(potato, lambda data: data["questionnaires"][0]["questions"][0].update(text="培训讲得清楚吗？"))
-    changed = _import(potato, owner)
+    changed = import_and_commit(potato, owner)
     [questionnaire] = _questionnaires()
     assert questionnaire.id == first.id and changed.questionnaires[0]["action"] == "updated"
     assert questionnaire.questions[0].prompt == "培训讲得清楚吗？" and len(questionnaire.questions) == 5
@@ -77,12 +72,12 @@ def test_reimport_keeps_the_same_questionnaire_and_updates_a_draft_in_place(app,
 
 
 def test_a_published_questionnaire_is_left_as_it_is_and_the_import_says_so(app, owner, potato):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     [questionnaire] = _questionnaires()
     survey.publish(questionnaire)
     db.session.commit()
     _edit_manifest(potato, lambda data: data["questionnaires"][0]["questions"].pop())
-    report = _import(potato, owner)
+    report = import_and_commit(potato, owner)
     db.session.refresh(questionnaire)
     assert report.questionnaires[0]["action"] == "kept"
     assert len(questionnaire.questions) == 5 and questionnaire.status == QuestionnaireStatus.OPEN
@@ -90,7 +85,7 @@ def test_a_published_questionnaire_is_left_as_it_is_and_the_import_says_so(app, 
 
 
 def test_export_writes_the_linked_questionnaires_and_reads_back_the_same(app, owner, potato, tmp_path):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     # An organiser links a questionnaire of her own to the course too.
     own = survey.create_questionnaire(unit=owner, title="学后小调查", audience="members", is_anonymous=False)
@@ -112,7 +107,7 @@ def test_export_writes_the_linked_questionnaires_and_reads_back_the_same(app, ow
 def test_an_exported_package_creates_the_questionnaires_in_another_installation(app, owner, potato, tmp_path):
     """Export from one unit's course, drop the course here (as if it were another installation),
     import: the same questionnaire arrives as a draft."""
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     exported = export_course(course, tmp_path / "out.zip")
     assert exported.is_file()
@@ -121,7 +116,7 @@ def test_an_exported_package_creates_the_questionnaires_in_another_installation(
     db.session.delete(course)
     db.session.commit()
     from app.packages.manifest import extract_zip
-    report = _import(extract_zip(exported, tmp_path / "unpacked"), owner)
+    report = import_and_commit(extract_zip(exported, tmp_path / "unpacked"), owner)
     assert report.action == "created" and report.questionnaires[0]["action"] == "created"
     assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 1
 
@@ -152,7 +147,7 @@ def test_two_questionnaires_with_one_key_are_refused(app, potato):
 
 
 def test_a_democratic_appraisal_cannot_travel_with_a_course(app, world, owner, potato):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     questionnaire = appraisal.create_appraisal(world.branch_a1, 2026)
     with pytest.raises(SurveyError):
@@ -177,7 +172,7 @@ def test_a_questionnaire_travels_only_with_a_course_of_its_own_unit_and_within_t
 
 
 def test_a_trainers_import_brings_new_drafts_but_leaves_existing_ones_alone(app, world, owner, potato):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     [questionnaire] = _questionnaires()
     _edit_manifest(potato, lambda data: data["questionnaires"][0].update(anonymous=False))
     _edit_manifest(potato, lambda data: data["questionnaires"].append(
@@ -194,12 +189,12 @@ def test_a_trainers_import_brings_new_drafts_but_leaves_existing_ones_alone(app,
 
 
 def test_a_key_taken_on_the_course_gets_a_fresh_one_when_relinked(app, owner, potato):
-    _import(potato, owner)
+    import_and_commit(potato, owner)
     course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     [received] = _questionnaires()
     survey.set_course(received, None)  # unlinked here; the next import brings it back as a new draft
     db.session.commit()
-    again = _import(potato, owner)
+    again = import_and_commit(potato, owner)
     assert again.questionnaires[0]["action"] == "created"
     survey.set_course(received, course)
     db.session.commit()
