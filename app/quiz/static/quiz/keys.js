@@ -70,15 +70,22 @@
   });
   /* Where the focus starts, so that the room sees it and the remote's keys act at once: a cloze
    * question's first blank (on the chosen option of a choice blank); on the TV otherwise the
-   * chosen option (or the first). Phones keep their focus where it is (no pop-up keyboard). */
-  var nothingFocused = !document.activeElement || document.activeElement === document.body;
-  var first = form.querySelector("[data-quiz-blank]");
-  if (first && nothingFocused) {
-    var target = first.querySelector ? (first.querySelector("input:checked") || first.querySelector("input")) : null;
-    (first.tagName.toLowerCase() === "span" && target ? target : first).focus();
-  } else if (list && nothingFocused && /(^| )terminal( |$)/.test(document.body.className)) {
-    var start = list.querySelector("input:checked") || list.querySelector("input, textarea");
-    if (start) { start.focus(); }
+   * chosen option (or the first), or the first field of a question without options. Phones keep
+   * their focus where it is (no pop-up keyboard). */
+  function placeStartFocus() {
+    var nothingFocused = !document.activeElement || document.activeElement === document.body;
+    var first = form.querySelector("[data-quiz-blank]");
+    if (first && nothingFocused) {
+      var target = first.querySelector ? (first.querySelector("input:checked") || first.querySelector("input")) : null;
+      (first.tagName.toLowerCase() === "span" && target ? target : first).focus();
+    } else if (nothingFocused && /(^| )terminal( |$)/.test(document.body.className)) {
+      /* Options: the chosen one or the first. A short answer, a number or a matching has no
+       * option list: its first field, so the room's keyboard types into it at once. */
+      var start = (list && (list.querySelector("input:checked") || list.querySelector("input, textarea"))) ||
+        form.querySelector("input:not([type='hidden']), select, textarea");
+      if (start) { start.focus(); }
+    }
   }
+  placeStartFocus();
   form.setAttribute("data-keys-ready", "1");  // tests and remote-control shells wait for this
 }());
