@@ -147,7 +147,9 @@ def create_the_course(page: Page, world) -> None:
 # --- 3. uploads -----------------------------------------------------------------------------
 
 def upload_the_phone_video(page: Page, tmp_path) -> None:
-    clip = media_factory.rotated_phone_clip(tmp_path, name="晚疫病田间识别.mp4", coded_size="1280x720", duration=6)
+    # Long enough that its transcode spans several of ffmpeg's progress reports (every 0.5 s)
+    # even on a quiet machine: a 6-second clip was done before the first one now and then.
+    clip = media_factory.rotated_phone_clip(tmp_path, name="晚疫病田间识别.mp4", coded_size="1280x720", duration=20)
     page.locator("#upload-into-course").click()
     expect(page.locator("#resumable-upload")).to_be_visible()
     shot(page, "04-upload")
