@@ -62,10 +62,16 @@ def _session(app, world, tmp_path):
     create_lesson(course, type="video", title="田间识别", media=video)
     create_lesson(course, type="document", title="防治手册", media=document)
     create_quiz(course, draw=(create_bank(world.township_a), None, 2), pass_mark=60, title="课后测验")
+    return open_session_for(world, course, "晚疫病防治集中学习")
+
+
+def open_session_for(world, course, title: str):
+    """Publish the course to township A and open a group session on it at the branch's activity
+    room, with the branch's member signed in (the world's test data, before the TV is used)."""
     catalog_services.publish_course(course, [world.township_a])
     start = utcnow() + timedelta(minutes=5)
     session = session_services.schedule_session(
-        by=world.accounts["secretary_a1"], site=world.site_a1, title="晚疫病防治集中学习", starts_at=start,
+        by=world.accounts["secretary_a1"], site=world.site_a1, title=title, starts_at=start,
         planned_end_at=start + timedelta(hours=1), course=course)
     session_services.open_session(session, by=world.accounts["secretary_a1"])
     session_services.sign_in(session, world.person_a1.id, source=AttendanceSource.TICK, by=world.accounts["terminal_a1"])

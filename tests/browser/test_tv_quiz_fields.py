@@ -4,17 +4,11 @@ the focus in its first field, visible, so the room's keyboard types into it at o
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from app.catalog import services as catalog_services
-from app.core.model_base import utcnow
-from app.extensions import db
-from app.study.sessions import services as session_services
-from app.study.sessions.models import AttendanceSource
-from tests.browser.test_tv_lesson_pages import FOCUS, _log_in
+from tests.browser.test_tv_lesson_pages import FOCUS, _log_in, open_session_for
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 
 pytestmark = pytest.mark.browser
@@ -25,15 +19,7 @@ def _session_with_field_questions(world):
     # The factory bank in GIFT order: q4 a short answer, q5 a number, q6 a matching.
     short_answer, number, matching = bank_questions(create_bank(world.township_a))[3:6]
     create_quiz(course, questions=[short_answer, number, matching], pass_mark=60, title="课后测验")
-    catalog_services.publish_course(course, [world.township_a])
-    start = utcnow() + timedelta(minutes=5)
-    session = session_services.schedule_session(
-        by=world.accounts["secretary_a1"], site=world.site_a1, title="马铃薯集中学习", starts_at=start,
-        planned_end_at=start + timedelta(hours=1), course=course)
-    session_services.open_session(session, by=world.accounts["secretary_a1"])
-    session_services.sign_in(session, world.person_a1.id, source=AttendanceSource.TICK, by=world.accounts["terminal_a1"])
-    db.session.commit()
-    return session
+    return open_session_for(world, course, "马铃薯集中学习")
 
 
 def test_questions_without_options_start_with_the_focus_in_their_field(world, live_server, new_page):
