@@ -43,6 +43,7 @@ from app.quiz.models import Question
 from app.quiz.services import (QuizError, QuizSettings, add_draw, add_fixed_question, archive_question, create_quiz, import_bank_file)
 from app.media.services import file_sha256
 from app.survey import services as survey
+from app.survey.models import QuestionKind
 
 TITLE_CARD_PREFIX = "- "
 
@@ -385,7 +386,7 @@ def _questionnaire_entry(spec: survey.QuestionnaireSpec) -> dict:
         item: dict = {"kind": question.kind.value, "text": question.prompt}
         if question.options:
             item["options"] = list(question.options)
-        if not question.is_required and question.kind.value != "text":
+        if not question.is_required and question.kind != QuestionKind.TEXT:  # text is always optional
             item["required"] = False
         entry["questions"].append(item)
     return entry
