@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_tv_lesson_pages import FOCUS, _log_in, open_session_for
+from tests.browser.test_tv_lesson_pages import CONTROLS, FOCUS, _log_in, open_session_for
 from tests.factories import bank_questions, create_bank, create_course, create_quiz
 
 pytestmark = pytest.mark.browser
@@ -39,5 +39,10 @@ def test_questions_without_options_start_with_the_focus_in_their_field(world, li
         if typed:
             tv.keyboard.type(typed)
             expect(tv.locator("form[data-quiz-keys='form'] input:focus")).to_have_value(typed)
+        else:  # the matching: its left column and its drop-downs readable from across the room
+            cells = tv.evaluate(CONTROLS.replace("'main a, main button'", "'main th, main select'"))
+            assert cells, "no matching table"
+            for cell in cells:
+                assert cell["size"] >= 22 and cell["contrast"] >= 4.5, cell
         tv.keyboard.press("Enter")
     expect(tv).to_have_url(re.compile(r"/finish$"))
