@@ -1,6 +1,7 @@
 """The `lms` command: every `flask` command plus the product's own."""
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -76,7 +77,16 @@ def _create_app():
 
     for module in unused_drivers(load_settings()):
         sys.modules.setdefault(module, None)  # import raises ImportError: see unused_drivers
-    return create_app()
+    # Building the app makes some 140,000 long-lived objects (modules, classes, mappers, URL
+    # rules) and almost no garbage: the collector would walk them again and again (about a
+    # tenth of the start-up). It sleeps while they are made, and gc.freeze() then keeps them out
+    # of every later collection, which also makes the collections while serving cheaper.
+    gc.disable()
+    try:
+        return create_app()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def init_migrations_on(app) -> None:

@@ -480,16 +480,45 @@ def get_job_or_404(account, job_id: int) -> Job:
 class EmbeddedConsumer(Consumer):
     """A Huey consumer that runs in threads beside the web server.
 
-    The web server owns the process signals, so this consumer installs none.
+    The web server owns the process signals, so this consumer installs none. start() returns
+    at once: the recovery (recover_at_start) and then the workers run in a thread of their own,
+    so pages are answered while a crashed worker's jobs are put back; `ready` is set when the
+    workers run.
     """
+
+    def __init__(self, app: Flask, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._app = app
+        self._starter: threading.Thread | None = None
+        self.ready = threading.Event()
 
     def _set_signal_handlers(self) -> None:  # noqa: D401 - huey hook
         pass
 
+    def start(self) -> None:
+        self._starter = threading.Thread(target=self._recover_and_start, name="lms-jobs-start", daemon=True)
+        self._starter.start()
+
+    def _recover_and_start(self) -> None:
+        recover_at_start(self._app)
+        if not self.stop_flag.is_set():
+            super().start()
+            self.ready.set()
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        if self._starter is not None:
+            self._starter.join()
+        if self.ready.is_set():
+            super().stop(graceful=graceful)
+
 
 def make_consumer(app: Flask, embedded: bool) -> Consumer:
-    """A consumer for `lms serve` (embedded) or `lms worker`, after recovering what a crashed
-    worker left (recover_at_start): its lost jobs are the first work the consumer takes."""
+    """A consumer for `lms serve` (embedded) or `lms worker`, which recovers what a crashed
+    worker left (recover_at_start) before it takes work: its lost jobs come first. The worker
+    recovers here; the embedded consumer in the thread its start() begins."""
+    options = dict(workers=app.config["JOBS_WORKERS"], worker_type="thread", periodic=True)
+    if embedded:
+        return EmbeddedConsumer(app, huey, **options)
     recover_at_start(app)
-    cls = EmbeddedConsumer if embedded else Consumer
-    return cls(huey, workers=app.config["JOBS_WORKERS"], worker_type="thread", periodic=True)
+    return Consumer(huey, **options)

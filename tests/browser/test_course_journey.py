@@ -47,6 +47,7 @@ def app(make_app):
     app = make_app(JOBS_EAGER=False)
     consumer = make_consumer(app, embedded=True)
     consumer.start()
+    assert consumer.ready.wait(30), "the embedded consumer did not start"
     with app.app_context():
         try:
             yield app
