@@ -111,11 +111,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.home.views import home_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.media.blueprint import media_bp  # deferred: create_app loads the domains, importing app alone does not
-    from app.study.progress.views import me_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.home.me_views import me_bp  # deferred: create_app loads the domains, importing app alone does not
+    from app.study.progress.views import progress_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.org.blueprint import auth_bp, org_bp  # deferred: create_app loads the domains, importing app alone does not
     from app.quiz.blueprint import quiz_bp  # deferred: create_app loads the domains, importing app alone does not
 
-    for blueprint in (core_bp, home_bp, auth_bp, org_bp, catalog_bp, packages_bp, quiz_bp, me_bp, media_bp):
+    for blueprint in (core_bp, home_bp, auth_bp, org_bp, catalog_bp, packages_bp, quiz_bp, me_bp, progress_bp,
+                      media_bp):
         app.register_blueprint(blueprint)
     from app.study.sessions.blueprint import sessions_bp  # deferred: create_app loads the domains, importing app alone does not
     app.register_blueprint(sessions_bp)  # group sessions and terminal mode

@@ -14,7 +14,7 @@ Two rules live here:
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import CourseStatus
@@ -23,7 +23,6 @@ from app.catalog.models import Category, Course, CoursePublication, Lesson
 from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped, unit_ids_in_scope
 from app.extensions import db
-from app.media.models import Media, MediaStatus
 from app.org.models import Unit
 
 CATALOG_PER_PAGE = 20
@@ -36,59 +35,46 @@ def ancestor_unit_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
+def learner_unit_ids(account) -> list[int] | None:
+    """The units whose publications the account sees as a learner: its scope unit and the units
+    above it, root first. None: every published course (an administrator); []: none."""
+    if account.scope_unit is None:
+        return None if account.is_admin else []
+    return ancestor_unit_ids(account.scope_unit.path)
+
+
 def visible_condition(account) -> ColumnElement[bool]:
     """SQL condition on Course: published and published to the account's unit or above it."""
-    if account.scope_unit is None:
-        return Course.status == CourseStatus.PUBLISHED.value if account.is_admin else false()
-    return published_to_condition(account.scope_unit)
+    unit_ids = learner_unit_ids(account)
+    if unit_ids is None:
+        return published_condition()
+    return published_to_units(unit_ids) if unit_ids else false()
 
 
 def published_to_condition(unit) -> ColumnElement[bool]:
     """SQL condition on Course: published, and published to `unit` or one of its ancestors
     (what every learner of the unit sees)."""
-    return _published_to_units(ancestor_unit_ids(unit.path))
+    return published_to_units(ancestor_unit_ids(unit.path))
 
 
-def _published_to_units(unit_ids) -> ColumnElement[bool]:
+def published_condition() -> ColumnElement[bool]:
+    return Course.status == CourseStatus.PUBLISHED.value
+
+
+def published_to_units(unit_ids) -> ColumnElement[bool]:
     """The learner rule's condition for a unit whose path holds `unit_ids` (a list, or an
-    expanding bound parameter for a statement built once)."""
-    published = Course.status == CourseStatus.PUBLISHED.value
+    expanding bound parameter for a statement built once, as a heartbeat's)."""
     published_here = exists().where(CoursePublication.course_id == Course.id, CoursePublication.unit_id.in_(unit_ids))
-    return published & published_here
-
-
-# The lesson facts progress reporting needs, of the lessons a learner may study: one statement
-# built once (a heartbeat runs it every time; building it cost more than running it).
-_lesson, _media = Lesson.__table__, Media.__table__
-_LESSON_FACTS = (select(_lesson.c.id, _lesson.c.course_id, _lesson.c.type, _lesson.c.min_seconds,
-                        _lesson.c.content_version, _media.c.duration.label("media_duration"))
-                 .select_from(_lesson.join(Course.__table__, _lesson.c.course_id == Course.__table__.c.id)
-                              .outerjoin(_media, _media.c.id == _lesson.c.media_id))
-                 .where(_lesson.c.id.in_(bindparam("lesson_ids", expanding=True))))
-_VISIBLE_LESSON_FACTS = _LESSON_FACTS.where(_published_to_units(bindparam("unit_ids", expanding=True)))
-_PUBLISHED_LESSON_FACTS = _LESSON_FACTS.where(Course.status == CourseStatus.PUBLISHED.value)
-
-
-def visible_lesson_facts(account, lesson_ids) -> list:
-    """Rows (id, course_id, type, min_seconds, content_version, media_duration) of those of the
-    lessons the account may study: visible_condition, as plain values without ORM objects."""
-    lesson_ids = list(lesson_ids)
-    if account.scope_unit is None:
-        if not account.is_admin:
-            return []
-        return db.session.execute(_PUBLISHED_LESSON_FACTS, {"lesson_ids": lesson_ids}).all()
-    return db.session.execute(_VISIBLE_LESSON_FACTS, {"lesson_ids": lesson_ids,
-                                                      "unit_ids": ancestor_unit_ids(account.scope_unit.path)}).all()
+    return published_condition() & published_here
 
 
 def published_in_scope_condition(account) -> ColumnElement[bool]:
     """SQL condition on Course: what a learner of some unit in the account's scope sees
     (published to a unit in the scope or above it); everything published for an administrator."""
-    published = Course.status == CourseStatus.PUBLISHED.value
     if account.scope_unit is None:
-        return published
+        return published_condition()
     targets = unit_ids_in_scope(account).union(select(Unit.id).where(Unit.id.in_(ancestor_unit_ids(account.scope_unit.path))))
-    return published & exists().where(CoursePublication.course_id == Course.id, CoursePublication.unit_id.in_(targets))
+    return published_to_units(targets)
 
 
 def openable_condition(account) -> ColumnElement[bool]:
@@ -219,16 +205,3 @@ def _lesson_of_or_404(course: Course, lesson_id: int) -> Lesson:
         if lesson.id == lesson_id:
             return lesson
     abort(404)
-
-
-def list_attachable_media_for(account, kind: str):
-    """Ready media of one kind (video, audio, document) in the account's scope, newest first."""
-    statement = scoped(Media, account).where(Media.kind == kind, Media.status == MediaStatus.READY)
-    return list(db.session.scalars(statement.order_by(Media.id.desc()).limit(200)))
-
-
-def get_attachable_media_or_404(account, media_id: int, kinds: list[str]):
-    media = get_in_scope_or_404(Media, media_id, account)
-    if media.kind not in kinds or media.status != MediaStatus.READY:
-        abort(404)
-    return media

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from app.catalog import queries, services
 from app.catalog.choices import CourseStatus, LessonType
+from app.catalog.attachable_media import attachable_media
 from app.catalog.course_ratings import course_ratings
 from app.catalog.forms import (
     CategoryForm,
@@ -148,9 +149,12 @@ def _render_edit(course, status: int = 200, **forms):
 
 
 def _media_choices() -> list[tuple[int, str]]:
+    provider = attachable_media()
+    if provider is None:
+        return []
     choices = []
     for lesson_type in MEDIA_LESSON_TYPES:
-        for media in queries.list_attachable_media_for(current_user, lesson_type.value):
+        for media in provider.list_attachable(current_user, lesson_type.value):
             choices.append((media.id, f"[{lesson_type.label}] {media.original_name or media.id}"))
     return choices
 
@@ -213,8 +217,8 @@ def lesson_add_media(course_id: int):
     form.media_id.choices = _media_choices()
     if not form.validate_on_submit():
         return _render_edit(course, 400, media_form=form)
-    media = queries.get_attachable_media_or_404(current_user, form.media_id.data,
-                                                [lesson_type.value for lesson_type in MEDIA_LESSON_TYPES])
+    media = attachable_media().get_attachable_or_404(current_user, form.media_id.data,
+                                                     [lesson_type.value for lesson_type in MEDIA_LESSON_TYPES])
     lesson = services.add_lesson(course, type=LessonType(media.kind), title=form.title.data, media=media)
     flash(_("Lesson %(title)s added.", title=lesson.title), "success")
     return redirect(url_for("catalog.course_edit", course_id=course.id, _anchor="lessons"))

@@ -1,12 +1,15 @@
 """URL rules of the media area: the trainers' library and uploads, and serving files."""
 from flask_babel import gettext as _
 from app.core.assets import AssetBlueprint
-from app.media import cover_views, views
+from app.catalog.attachable_media import EXTENSION_KEY as CATALOG_ATTACHABLE_MEDIA
+from app.media import cover_views, queries, views
 from app.media.presenter import media_url
 from app.media.queries import default_rendition, rendition_for
 
 media_bp = AssetBlueprint("media", __name__, template_folder="templates", static_folder="static",
                           static_url_path="/static/media")
+# The course editor offers media through its seam (app.catalog.attachable_media).
+media_bp.record_once(lambda state: state.app.extensions.setdefault(CATALOG_ATTACHABLE_MEDIA, queries))
 media_bp.add_url_rule("/media", view_func=views.library)
 media_bp.add_url_rule("/media/new", view_func=views.new)
 media_bp.add_url_rule("/media/upload", view_func=views.plain_upload, methods=["POST"])

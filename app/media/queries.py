@@ -18,7 +18,7 @@ from sqlalchemy import exists, or_, select
 from app.core.permissions import can
 from app.core.scope import get_in_scope_or_404, scope_filter, scoped
 from app.extensions import db
-from app.media.models import Media, UploadSession
+from app.media.models import Media, MediaStatus, UploadSession
 from app.catalog.models import Course, Lesson
 from app.catalog.queries import openable_condition
 
@@ -48,6 +48,20 @@ def list_lessons_using(account, media: Media) -> list:
     statement = (scoped(Course, account, select(Lesson).join(Course, Lesson.course_id == Course.id))
                  .where(Lesson.media_id == media.id).order_by(Course.id, Lesson.position))
     return list(db.session.scalars(statement))
+
+
+def list_attachable(account, kind: str) -> list[Media]:
+    """Ready media of one kind (video, audio, document) in the account's scope, newest first: what
+    the course editor offers (app.catalog.attachable_media)."""
+    statement = scoped(Media, account).where(Media.kind == kind, Media.status == MediaStatus.READY)
+    return list(db.session.scalars(statement.order_by(Media.id.desc()).limit(200)))
+
+
+def get_attachable_or_404(account, media_id: int, kinds: list[str]) -> Media:
+    media = get_in_scope_or_404(Media, media_id, account)
+    if media.kind not in kinds or media.status != MediaStatus.READY:
+        abort(404)
+    return media
 
 
 def viewable_condition(account):

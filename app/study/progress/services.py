@@ -31,12 +31,13 @@ from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
-from app.catalog.queries import visible_condition, visible_lesson_facts
+from app.catalog.queries import learner_unit_ids, published_condition, published_to_units, visible_condition
 from app.core.localtime import local_day, local_year
 from app.core.model_base import as_utc, utcnow
 from app.core.permissions import can, role_can
 from app.core.scope import scoped
 from app.extensions import db
+from app.media.models import Media
 from app.org.models import Account, Person
 from app.study import credit as completion
 from app.study import rules
@@ -94,7 +95,7 @@ class LessonInfo:
 
     @classmethod
     def of_row(cls, row) -> LessonInfo:
-        """From a row of app.catalog.queries.visible_lesson_facts."""
+        """From a row of visible_lesson_facts."""
         return cls(row.id, row.course_id, row.type, _duration(row.type, row.media_duration, row.min_seconds),
                    row.min_seconds, row.content_version)
 
@@ -154,6 +155,30 @@ def _duration(lesson_type: str, media_duration: float | None, min_seconds: int) 
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+# The lesson facts a heartbeat needs, of the lessons a learner may study (the catalog's learner
+# rule: learner_unit_ids, published_to_units): statements built once (a heartbeat runs one
+# every time; building it cost more than running it).
+_LESSON, _MEDIA, _COURSE = Lesson.__table__, Media.__table__, Course.__table__
+_LESSON_FACTS = (select(_LESSON.c.id, _LESSON.c.course_id, _LESSON.c.type, _LESSON.c.min_seconds,
+                        _LESSON.c.content_version, _MEDIA.c.duration.label("media_duration"))
+                 .select_from(_LESSON.join(_COURSE, _LESSON.c.course_id == _COURSE.c.id)
+                              .outerjoin(_MEDIA, _MEDIA.c.id == _LESSON.c.media_id))
+                 .where(_LESSON.c.id.in_(bindparam("lesson_ids", expanding=True))))
+_VISIBLE_LESSON_FACTS = _LESSON_FACTS.where(published_to_units(bindparam("unit_ids", expanding=True)))
+_PUBLISHED_LESSON_FACTS = _LESSON_FACTS.where(published_condition())
+
+
+def visible_lesson_facts(account: Account, lesson_ids) -> list:
+    """Rows (id, course_id, type, min_seconds, content_version, media_duration) of those of the
+    lessons the account may study (app.catalog.queries.visible_condition), as plain values."""
+    unit_ids = learner_unit_ids(account)
+    if unit_ids is None:
+        return db.session.execute(_PUBLISHED_LESSON_FACTS, {"lesson_ids": list(lesson_ids)}).all()
+    if not unit_ids:
+        return []
+    return db.session.execute(_VISIBLE_LESSON_FACTS, {"lesson_ids": list(lesson_ids), "unit_ids": unit_ids}).all()
+
 
 def get_progress(person_id: int, lesson: Lesson) -> dict:
     row = db.session.scalar(select(LessonProgress).where(
