@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -35,3 +36,10 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, nullable=False
     )
+
+
+def insert_ignoring_duplicates(table, index_elements: list[str], dialect: str):
+    """INSERT ... ON CONFLICT (index_elements) DO NOTHING, for SQLite or PostgreSQL (`dialect`, the
+    session bind's dialect name): two writers adding the same row both succeed, one row is kept."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)

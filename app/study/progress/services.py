@@ -25,15 +25,13 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import LessonType
 from app.catalog.models import Course, Lesson
 from app.catalog.queries import learner_unit_ids, published_condition, published_to_units, visible_condition
 from app.core.localtime import local_day, local_year
-from app.core.model_base import as_utc, utcnow
+from app.core.model_base import as_utc, insert_ignoring_duplicates, utcnow
 from app.core.permissions import can, role_can
 from app.core.scope import scoped
 from app.extensions import db
@@ -363,8 +361,7 @@ def _insert_new_events(rows: list[dict]) -> set[str]:
 def _insert_events_statement(dialect: str):
     """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id, built once per dialect."""
     table = ProgressEvent.__table__
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    return insert_ignoring_duplicates(table, ["id"], dialect).returning(table.c.id)
 
 
 # The statements a heartbeat runs, built once: building and keying a statement cost more

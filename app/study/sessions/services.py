@@ -14,13 +14,12 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.catalog.models import Course, Lesson
 from app.catalog.queries import published_to_condition
 from app.core.localtime import local_day
 from app.core.i18n import format_moment
-from app.core.model_base import as_utc, utcnow
+from app.core.model_base import as_utc, insert_ignoring_duplicates, utcnow
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Account, Person, Site
@@ -196,10 +195,8 @@ def _insert_attendance_once(values: dict) -> None:
     Two phones (or a phone and the roster) signing the same person in at the same
     moment both succeed, and exactly one row exists afterwards.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Attendance).values(**values).on_conflict_do_nothing(
-        index_elements=["session_id", "person_id"])
+    statement = insert_ignoring_duplicates(Attendance.__table__, ["session_id", "person_id"],
+                                           db.session.get_bind().dialect.name).values(**values)
     db.session.execute(statement)
 
 
