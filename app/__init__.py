@@ -1,6 +1,7 @@
 """Application factory."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import Flask
@@ -81,7 +82,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_babel_locale)
     app.jinja_env.globals["locale_code"] = select_locale
     app.jinja_env.globals["can"] = can  # templates ask the same capability table as the views
-    app.jinja_env.bytecode_cache = template_bytecode_cache(app.instance_path)
+    app.jinja_env.bytecode_cache = template_bytecode_cache(app)
     limiter.init_app(app)
     init_jobs(app)
 
@@ -92,15 +93,24 @@ def _init_extensions(app: Flask) -> None:
     login_manager.request_loader(load_account_from_token)  # media bytes for API clients
 
 
-def template_bytecode_cache(instance_path: str):
+def template_bytecode_cache(app: Flask):
     """Compiled templates kept in the instance folder: a server's first pages then skip compiling
     their templates (about 20 ms for the login page). Jinja keys each entry on the template's
-    source checksum, so an upgraded template is compiled afresh."""
-    from jinja2 import FileSystemBytecodeCache  # deferred: create_app loads the domains, importing app alone does not
+    name and source checksum; the file names add Jinja's version and the environment's
+    extensions and options, which shape the compiled code too, so an upgrade compiles afresh."""
+    import jinja2  # deferred: create_app loads the domains, importing app alone does not
 
-    directory = Path(instance_path) / "template-cache"
+    environment = app.jinja_env
+    def named(value):  # a callable option by its name, not by its address in this process
+        return getattr(value, "__qualname__", value)
+
+    shape = repr((jinja2.__version__, sorted(environment.extensions), named(environment.autoescape),
+                  environment.trim_blocks, environment.lstrip_blocks, environment.newline_sequence,
+                  environment.optimized, named(environment.finalize)))
+    fingerprint = hashlib.sha256(shape.encode()).hexdigest()[:12]
+    directory = Path(app.instance_path) / "template-cache"
     directory.mkdir(exist_ok=True)
-    return FileSystemBytecodeCache(str(directory))
+    return jinja2.FileSystemBytecodeCache(str(directory), pattern=f"{fingerprint}-%s.cache")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -8,7 +8,7 @@ ETag, so the browser asks again. CSS and JavaScript are sent gzip-compressed to 
 Accept-Encoding allows it (the stylesheet shrinks to about a quarter); the compressed bytes
 are made once per file version and kept in memory.
 
-Only blueprints built with AssetBlueprint (core, media, me, sessions) serve their files this way.
+Only blueprints built with AssetBlueprint (core, media, progress, sessions, survey) serve their files this way.
 """
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from flask import Flask, abort, current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from huey import crontab
 from huey.consumer import Consumer
+from huey.exceptions import ConfigurationError
 from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import DateTime, ForeignKey, String, Text, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -477,6 +478,9 @@ def get_job_or_404(account, job_id: int) -> Job:
     return job
 
 
+STOP_WAIT_SECONDS = 10.0
+
+
 class EmbeddedConsumer(Consumer):
     """A Huey consumer that runs in threads beside the web server.
 
@@ -496,19 +500,27 @@ class EmbeddedConsumer(Consumer):
         pass
 
     def start(self) -> None:
+        if self.huey.immediate:  # what Consumer.start refuses, refused before `lms serve` goes on
+            raise ConfigurationError("the embedded consumer cannot run with huey.immediate set")
         self._starter = threading.Thread(target=self._recover_and_start, name="lms-jobs-start", daemon=True)
         self._starter.start()
 
     def _recover_and_start(self) -> None:
-        recover_at_start(self._app)
-        if not self.stop_flag.is_set():
-            super().start()
-            self.ready.set()
+        try:
+            recover_at_start(self._app)
+            if not self.stop_flag.is_set():
+                super().start()
+                self.ready.set()
+        except Exception:
+            log.error("the embedded job consumer did not start; background jobs will not run until "
+                      "`lms serve` is restarted:\n%s", traceback.format_exc())
 
     def stop(self, graceful: bool = False) -> None:
         self.stop_flag.set()
         if self._starter is not None:
-            self._starter.join()
+            # A recovery still running (a locked database, a large scratch folder) does not
+            # hold the shutdown: the thread is a daemon and, seeing the flag, starts no worker.
+            self._starter.join(timeout=STOP_WAIT_SECONDS)
         if self.ready.is_set():
             super().stop(graceful=graceful)
 

@@ -100,7 +100,7 @@ class LazyBuilderRule(Rule):
     def _compile_builder(self, append_unknown: bool = True):
         compiled = None
 
-        def build(rule: Rule, **values):
+        def build(rule: Rule, /, **values):  # positional only: a URL value may be called "rule"
             nonlocal compiled
             if compiled is None:
                 compiled = Rule._compile_builder(rule, append_unknown)

@@ -1,2 +1,3 @@
-"""Playback progress: heartbeats in (services), what a learner has watched and where to resume
-(queries), the member's own pages (views, blueprint "me")."""
+"""Playback progress: heartbeats in (services; the page endpoint and progress.js in views,
+blueprint "progress"), what a learner has watched and where to resume (queries, which the
+member's own pages in app.home.me_views read)."""

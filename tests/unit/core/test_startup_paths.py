@@ -2,6 +2,7 @@
 of its own, url_for() builders are made when first used, compiled templates are kept."""
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -9,10 +10,12 @@ from pathlib import Path
 from flask import Flask, url_for
 from werkzeug.routing import Map, Rule
 
+from app import template_bytecode_cache
 from app.core import jobs
 from app.core.model_base import utcnow
 from app.core.params import LazyBuilderRule
 from app.extensions import db
+from tests.conftest import login
 
 
 def test_the_embedded_consumer_recovers_while_pages_are_answered(make_app):
@@ -87,3 +90,48 @@ def test_compiled_templates_are_kept_in_the_instance_folder(app):
     assert list(cache.glob("*.cache"))
     fresh = Flask(__name__)
     assert fresh.jinja_env.bytecode_cache is None and app.jinja_env.bytecode_cache is not None
+
+
+def test_a_url_value_named_rule_is_built_as_any_other(app, world):
+    with app.test_request_context():
+        assert url_for("catalog.index", rule="x", page=2) in ("/courses?rule=x&page=2", "/courses?page=2&rule=x")
+    client = app.test_client()
+    login(client, "trainer")
+    assert client.get("/media?rule=x&page=1").status_code == 200  # the pager passes request.args on
+
+
+def test_the_compiled_templates_follow_the_environment(make_app, tmp_path):
+    first, second = make_app(), make_app()
+    assert first.jinja_env.bytecode_cache.pattern == second.jinja_env.bytecode_cache.pattern  # stable across apps
+    second.jinja_env.trim_blocks = not second.jinja_env.trim_blocks
+    assert template_bytecode_cache(second).pattern != first.jinja_env.bytecode_cache.pattern
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_a_failing_recovery_step_is_logged_and_the_consumer_still_starts(make_app):
+    app = make_app(JOBS_EAGER=False)
+    logged = _Lines()
+    logging.getLogger("app.core.jobs").addHandler(logged)
+
+    def broken_cleanup() -> None:
+        raise OSError("the scratch folder is on a disk that went away")
+
+    jobs.register_startup_cleanup(broken_cleanup)
+    consumer = jobs.make_consumer(app, embedded=True)
+    try:
+        consumer.start()
+        assert consumer.ready.wait(30)
+        assert any("broken_cleanup failed" in line and "went away" in line and "Traceback" in line
+                   for line in logged.lines)
+    finally:
+        logging.getLogger("app.core.jobs").removeHandler(logged)
+        consumer.stop(graceful=True)
+        jobs.STARTUP_CLEANUPS.remove(broken_cleanup)
