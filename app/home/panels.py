@@ -15,7 +15,7 @@ def recent_jobs_for(account, limit: int = 5) -> list[Job]:
 
 
 def panels_for(account) -> dict:
-    panels: dict = {"role": account.role_enum}
+    panels: dict = {}
     if can(account, "view_people"):
         tree = queries.unit_tree_for(account)
         panels["units"] = tree

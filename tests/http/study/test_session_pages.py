@@ -150,3 +150,11 @@ def test_the_secretarys_home_shows_todays_session_and_open_make_ups(client, worl
     login(client, "org-b")  # another township's organiser sees neither
     other = client.get("/").get_data(as_text=True)
     assert "今晚学习" not in other and world.person_a1.name not in other
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "admin")  # the panel follows manage_sessions, not a role name: the county's admin too
+    county = client.get("/").get_data(as_text=True)
+    assert "今晚学习" in county.split('id="home-today-sessions"')[1].split("</section>")[0]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "trainer")  # a trainer sees people and courses but schedules no session
+    trainer = client.get("/").get_data(as_text=True)
+    assert 'id="my-courses-panel"' in trainer and 'id="home-today-sessions"' not in trainer
