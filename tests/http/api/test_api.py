@@ -294,6 +294,57 @@ def test_wrong_method_gets_405_json(client, world):
     _assert_error(response, 405, "method_not_allowed")
 
 
+def _documented_operations(document) -> set[tuple[str, str]]:
+    return {(path, method) for path, operations in document["paths"].items() for method in operations
+            if method in {"get", "post", "put", "patch", "delete"}}
+
+
+def _routed_operations(app) -> set[tuple[str, str]]:
+    """Every API operation in the URL map, in the document's path syntax ({name})."""
+    import re
+
+    operations = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs."):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        operations |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return operations
+
+
+def test_the_openapi_document_written_on_first_read_documents_every_route(app):
+    """The document is written when first read, by whichever request reads it first: eight
+    at once all get the whole document, and it names every operation the URL map routes."""
+    import threading
+    import traceback
+
+    documents, failures = [], []
+    start = threading.Barrier(8)
+
+    def fetch():
+        try:
+            start.wait(timeout=10)
+            with app.app_context():  # the tests' client commits the test's session around a request
+                response = app.test_client().get("/api/v1/openapi.json")
+            assert response.status_code == 200
+            documents.append(response.get_json())
+        except Exception:  # reported below, with the others
+            failures.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures, failures[0]
+    assert len(documents) == 8
+    assert all(document == documents[0] for document in documents)
+    documented = _documented_operations(documents[0])
+    assert documented == _routed_operations(app)
+    assert ("/api/v1/progress", "post") in documented and ("/api/v1/people/{person_id}", "get") in documented
+    assert [tag["name"] for tag in documents[0]["tags"]] == ["api"]  # the blueprint's tag, written once
+
+
 def test_openapi_document(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
