@@ -1,4 +1,7 @@
 """The JSON API under /api/v1: token auth, scope, pagination, error shape, OpenAPI document."""
+import re
+import threading
+import traceback
 from datetime import timedelta
 
 import pytest
@@ -301,8 +304,6 @@ def _documented_operations(document) -> set[tuple[str, str]]:
 
 def _routed_operations(app) -> set[tuple[str, str]]:
     """Every API operation in the URL map, in the document's path syntax ({name})."""
-    import re
-
     operations = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs."):
@@ -315,9 +316,6 @@ def _routed_operations(app) -> set[tuple[str, str]]:
 def test_the_openapi_document_written_on_first_read_documents_every_route(app):
     """The document is written when first read, by whichever request reads it first: eight
     at once all get the whole document, and it names every operation the URL map routes."""
-    import threading
-    import traceback
-
     documents, failures = [], []
     start = threading.Barrier(8)
 
